@@ -1,0 +1,33 @@
+# Two commands for a fresh machine: `make run` (set up, run the main job) and `make test` (set up, run the tests).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+CORES ?= all
+CONFIG ?= config/config.yaml
+
+.PHONY: run test test-fast lint bench clean-venv
+
+# The stamp is remade when the package's dependencies change.
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+run: $(VENV)/.installed
+	$(BIN)/snakemake --cores $(CORES) --configfile $(CONFIG)
+
+test: $(VENV)/.installed
+	$(BIN)/python -m pytest -ra
+
+test-fast: $(VENV)/.installed
+	$(BIN)/python -m pytest -ra -m 'not slow'
+
+lint: $(VENV)/.installed
+	$(BIN)/snakemake --lint
+
+bench: $(VENV)/.installed
+	$(BIN)/python scripts/bench_npt.py
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,1 @@
+"""nnp-distill: sampling, distillation and training of neural network potentials."""

@@ -1,0 +1,223 @@
+"""Datasets of labelled frames: one HDF5 file each, written atomically; extxyz export and import through ASE.
+
+Layout of a file (frames F, atoms N, all frames of one composition):
+  positions (F, N, 3) Angstrom   cells (F, 3, 3) Angstrom, lattice vectors as rows   species (N,) atomic numbers
+  energy (F,) eV                 forces (F, N, 3) eV/Angstrom
+  per-frame extras (F,): O (eq. 2), H = U + P0*V (eV), volume (Angstrom^3), temperature (K), pressure (bar), step
+Attributes: units (JSON), and whatever made the data (potential sha256, seed, config values) as JSON strings.
+"""
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+UNITS = {
+    "positions": "Angstrom",
+    "cells": "Angstrom",
+    "energy": "eV",
+    "forces": "eV/Angstrom",
+    "O": "1",
+    "H": "eV",
+    "volume": "Angstrom^3",
+    "temperature": "K",
+    "pressure": "bar",
+    "step": "MD step",
+}
+LABELS = ("positions", "cells", "energy", "forces")
+EXTRAS = ("O", "H", "volume", "temperature", "pressure", "step")
+
+
+class DatasetError(ValueError):
+    """A dataset file is missing, truncated, inconsistent or holds non-finite labels."""
+
+
+@dataclass
+class Dataset:
+    species: np.ndarray
+    positions: np.ndarray
+    cells: np.ndarray
+    energy: np.ndarray
+    forces: np.ndarray
+    extras: dict = field(default_factory=dict)
+    attrs: dict = field(default_factory=dict)
+
+    def __len__(self):
+        return len(self.energy)
+
+    @property
+    def n_atoms(self):
+        return len(self.species)
+
+    def subset(self, index):
+        """The frames at index (an integer array or a boolean mask), attributes kept."""
+        return Dataset(
+            self.species,
+            self.positions[index],
+            self.cells[index],
+            self.energy[index],
+            self.forces[index],
+            {k: v[index] for k, v in self.extras.items()},
+            dict(self.attrs),
+        )
+
+    def check(self, source="dataset"):
+        """Raise DatasetError naming source and the offending array or frame."""
+        f, n = len(self.energy), len(self.species)
+        expected = {"positions": (f, n, 3), "cells": (f, 3, 3), "energy": (f,), "forces": (f, n, 3)}
+        expected.update({k: (f,) for k in self.extras})
+        for name, shape in expected.items():
+            actual = np.shape(self._array(name))
+            if actual != shape:
+                raise DatasetError(f"{source}: dataset '{name}' has shape {actual}, expected {shape}")
+        for name in LABELS:
+            values = self._array(name)
+            bad = ~np.isfinite(values.reshape(f, -1)).all(axis=1)
+            if bad.any():
+                frames = np.flatnonzero(bad)
+                raise DatasetError(
+                    f"{source}: dataset '{name}' is not finite (NaN or inf) in frame {frames[0]}"
+                    + (f" and {len(frames) - 1} more" if len(frames) > 1 else "")
+                )
+        return self
+
+    def _array(self, name):
+        return getattr(self, name) if name in LABELS else self.extras[name]
+
+
+def concatenate(datasets):
+    """Frames of several datasets of the same species, in order; attributes of the first."""
+    first = datasets[0]
+    for other in datasets[1:]:
+        if not np.array_equal(other.species, first.species):
+            raise DatasetError("cannot concatenate datasets with different species")
+    keys = set.intersection(*(set(d.extras) for d in datasets))
+    return Dataset(
+        first.species,
+        *(np.concatenate([getattr(d, name) for d in datasets]) for name in LABELS),
+        extras={k: np.concatenate([d.extras[k] for d in datasets]) for k in sorted(keys)},
+        attrs=dict(first.attrs),
+    )
+
+
+def write(path, dataset):
+    """Write dataset to path atomically: a temporary file in the same folder, renamed when complete."""
+    dataset.check(source=str(path))
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        # Fixed creation settings and no timestamps, so the same data gives byte-identical files.
+        with h5py.File(tmp, "w", track_order=True) as h5:
+            h5.create_dataset("species", data=np.asarray(dataset.species, dtype=np.int64), track_times=False)
+            for name in LABELS:
+                h5.create_dataset(name, data=np.asarray(getattr(dataset, name), dtype=np.float64),
+                                  track_times=False)
+            for name, values in dataset.extras.items():
+                dtype = np.int64 if name == "step" else np.float64
+                h5.create_dataset(name, data=np.asarray(values, dtype=dtype), track_times=False)
+            h5.attrs["units"] = json.dumps({k: v for k, v in UNITS.items() if k in h5})
+            for key, value in dataset.attrs.items():
+                h5.attrs[key] = value if isinstance(value, str) else json.dumps(value)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def read(path, check=True):
+    """Read a dataset; a missing, truncated or inconsistent file raises DatasetError naming it."""
+    path = Path(path)
+    if not path.is_file():
+        raise DatasetError(f"{path}: dataset file does not exist")
+    try:
+        with h5py.File(path, "r") as h5:
+            missing = [k for k in ("species", *LABELS) if k not in h5]
+            if missing:
+                raise DatasetError(f"{path}: missing dataset(s) {', '.join(missing)}")
+            arrays = {k: h5[k][()] for k in ("species", *LABELS)}
+            extras = {k: h5[k][()] for k in EXTRAS if k in h5}
+            attrs = {k: _decode(v) for k, v in h5.attrs.items() if k != "units"}
+    except DatasetError:
+        raise
+    except (OSError, KeyError, ValueError) as err:
+        raise DatasetError(f"{path}: cannot read HDF5 dataset file (truncated or corrupt?): {err}") from err
+    dataset = Dataset(arrays["species"], *(arrays[k] for k in LABELS), extras=extras, attrs=attrs)
+    return dataset.check(source=str(path)) if check else dataset
+
+
+def _decode(value):
+    if isinstance(value, bytes):
+        value = value.decode()
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return value
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def to_atoms(dataset):
+    """One ase.Atoms per frame with a SinglePointCalculator holding energy and forces, extras in atoms.info."""
+    from ase import Atoms
+    from ase.calculators.singlepoint import SinglePointCalculator
+
+    frames = []
+    for i in range(len(dataset)):
+        atoms = Atoms(numbers=dataset.species, positions=dataset.positions[i], cell=dataset.cells[i], pbc=True)
+        atoms.info.update({k: v[i].item() for k, v in dataset.extras.items()})
+        atoms.calc = SinglePointCalculator(atoms, energy=float(dataset.energy[i]), forces=dataset.forces[i])
+        frames.append(atoms)
+    return frames
+
+
+def from_atoms(frames, source="frames", attrs=None):
+    """A Dataset from ase.Atoms frames carrying energy and forces; extras are taken from atoms.info."""
+    if not frames:
+        raise DatasetError(f"{source}: no frames")
+    species = frames[0].numbers
+    for i, atoms in enumerate(frames):
+        if not np.array_equal(atoms.numbers, species):
+            raise DatasetError(f"{source}: frame {i} has other species or atom order than frame 0")
+        if atoms.calc is None or "energy" not in atoms.calc.results or "forces" not in atoms.calc.results:
+            raise DatasetError(f"{source}: frame {i} has no energy or forces")
+    extras = {k: np.array([a.info[k] for a in frames]) for k in EXTRAS if all(k in a.info for a in frames)}
+    dataset = Dataset(
+        np.array(species, dtype=np.int64),
+        np.array([a.positions for a in frames]),
+        np.array([np.asarray(a.cell) for a in frames]),
+        np.array([a.calc.results["energy"] for a in frames], dtype=float),
+        np.array([a.calc.results["forces"] for a in frames], dtype=float),
+        extras=extras,
+        attrs=dict(attrs or {}),
+    )
+    return dataset.check(source=source)
+
+
+def export_extxyz(h5_path, xyz_path):
+    from ase.io import write as ase_write
+
+    frames = to_atoms(read(h5_path))
+    xyz_path = Path(xyz_path)
+    tmp = xyz_path.with_name(f".{xyz_path.name}.tmp")
+    ase_write(tmp, frames, format="extxyz")
+    os.replace(tmp, xyz_path)
+    return len(frames)
+
+
+def import_extxyz(xyz_path, h5_path):
+    from ase.io import read as ase_read
+
+    try:
+        frames = ase_read(xyz_path, index=":", format="extxyz")
+    except Exception as err:
+        raise DatasetError(f"{xyz_path}: cannot read extxyz: {err}") from err
+    dataset = from_atoms(frames, source=str(xyz_path), attrs={"imported_from": str(xyz_path)})
+    write(h5_path, dataset)
+    return len(dataset)

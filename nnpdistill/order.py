@@ -1,0 +1,54 @@
+"""Structure-factor order parameter O of the paper's eq. 2, with its analytic gradient.
+
+O = 1/(N_g N_A) * sum_g |sum_i exp(i g.r_i)|^2 over the shortest reciprocal vectors g of an n x n x n FCC
+supercell. O equals N_A for a perfect FCC crystal and is about 1 for uncorrelated positions.
+
+The phases are taken from fractional coordinates, g.r = 2*pi*n*(h.s) with h in {+-1}^3 and s = r @ cell^-1,
+so O follows a cell that is rescaled (or sheared) with the atoms and, at fixed fractional coordinates, does not
+depend on the box. Only 4 of the 8 vectors are summed: g and -g give the same |S|^2, so the mean is unchanged.
+Positions are in Angstrom; the gradient is in 1/Angstrom.
+"""
+
+import numpy as np
+
+# One of each +-h pair of the FCC {111} reciprocal vectors, in units of 2*pi*n / cell edge.
+FCC_111 = np.array([[1, 1, 1], [1, 1, -1], [1, -1, 1], [-1, 1, 1]], dtype=float)
+
+
+def order_parameter(positions, cell, n, gradient=True):
+    """Order parameter O and dO/dpositions for one frame or a batch.
+
+    positions: (atoms, 3) or (frames, atoms, 3), Angstrom.
+    cell: (3, 3) or (frames, 3, 3), lattice vectors as rows, Angstrom.
+    n: FCC conventional cells along each edge of the cell (the lattice constant is edge / n).
+    Returns O with shape () or (frames,), and dO/dr with the shape of positions (None if gradient is False).
+    """
+    positions = np.asarray(positions, dtype=float)
+    cell = np.asarray(cell, dtype=float)
+    single = positions.ndim == 2
+    if single:
+        positions, cell = positions[None], cell[None]
+    if positions.ndim != 3 or positions.shape[-1] != 3:
+        raise ValueError(f"positions must have shape (atoms, 3) or (frames, atoms, 3), got {positions.shape}")
+    if cell.shape != (positions.shape[0], 3, 3):
+        raise ValueError(f"cell shape {cell.shape} does not match positions {positions.shape}")
+    if int(n) != n or n < 1:
+        raise ValueError(f"n must be a positive integer, got {n}")
+    n_atoms = positions.shape[1]
+
+    # Wave vectors k[f, g, :] such that phase = r . k; column j of inv(cell) maps r to fractional coordinate j.
+    k = 2.0 * np.pi * n * np.einsum("fij,gj->fgi", np.linalg.inv(cell), FCC_111)
+    phase = np.einsum("fai,fgi->fga", positions, k)
+    cos, sin = np.cos(phase), np.sin(phase)
+    c_sum, s_sum = cos.sum(axis=2), sin.sum(axis=2)
+    norm = 1.0 / (len(FCC_111) * n_atoms)
+    value = norm * (c_sum**2 + s_sum**2).sum(axis=1)
+
+    grad = None
+    if gradient:
+        # d|S|^2/dr_a = 2 k (S_sin cos(phase_a) - S_cos sin(phase_a))
+        weight = s_sum[:, :, None] * cos - c_sum[:, :, None] * sin
+        grad = 2.0 * norm * np.einsum("fga,fgi->fai", weight, k)
+    if single:
+        return value[0], (grad[0] if grad is not None else None)
+    return value, grad

@@ -1,0 +1,93 @@
+"""EAM potential files: locate, download and verify by sha256 before use."""
+
+import hashlib
+import os
+import shutil
+import tempfile
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class PotentialError(RuntimeError):
+    """A potential file is missing, unreadable or not the one the config names."""
+
+
+@dataclass(frozen=True)
+class Potential:
+    """An EAM potential as LAMMPS uses it: `pair_style <pair_style>`, `pair_coeff * * <path> <elements...>`."""
+
+    path: Path
+    pair_style: str = "eam/fs"
+    sha256: str = ""
+
+
+def sha256_of(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify(path, expected_sha256, setting="potential"):
+    """Raise PotentialError naming the file, the setting and both hashes unless the file's sha256 matches."""
+    path = Path(path)
+    if not path.is_file():
+        raise PotentialError(f"{setting}: potential file '{path}' does not exist")
+    actual = sha256_of(path)
+    if actual != expected_sha256.lower():
+        raise PotentialError(
+            f"{setting}: potential file '{path}' has sha256 {actual}, but the config expects {expected_sha256}"
+        )
+    return actual
+
+
+def check_config(potentials, base_dir="."):
+    """Start-up check of the config's `potentials` section: each file exists (or has a url) and matches its hash.
+
+    Returns the list of error messages, empty when all is well; each names the setting and the file.
+    """
+    errors = []
+    for name, spec in potentials.items():
+        setting = f"potentials.{name}"
+        path = Path(base_dir, spec["path"])
+        if not path.exists():
+            if not spec.get("url"):
+                errors.append(f"{setting}.path: potential file '{path}' does not exist and no url is given")
+            continue
+        try:
+            verify(path, spec["sha256"], setting=f"{setting}.sha256")
+        except PotentialError as err:
+            errors.append(str(err))
+    return errors
+
+
+def fetch(url, destination, expected_sha256, setting="potential"):
+    """Download url to destination atomically, keeping it only if its sha256 matches."""
+    destination = Path(destination)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=destination.parent, prefix=f".{destination.name}.")
+    try:
+        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=60) as response:
+            shutil.copyfileobj(response, out)
+        verify(tmp, expected_sha256, setting=setting)
+        os.replace(tmp, destination)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return destination
+
+
+def install(spec, destination, base_dir=".", setting="potential"):
+    """Put a verified copy of the configured potential at destination (copied, or downloaded from its url)."""
+    source = Path(base_dir, spec["path"])
+    destination = Path(destination)
+    if not source.exists() and spec.get("url"):
+        return fetch(spec["url"], destination, spec["sha256"], setting=setting)
+    verify(source, spec["sha256"], setting=setting)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    tmp = destination.with_name(f".{destination.name}.tmp")
+    shutil.copyfile(source, tmp)
+    os.replace(tmp, destination)
+    return destination

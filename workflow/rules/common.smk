@@ -1,0 +1,60 @@
+# Config validation, start-up checks and small input functions; no science here.
+import os
+import sys
+from pathlib import Path
+
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
+
+REPO = Path(workflow.basedir).parent
+
+# This checkout's nnpdistill is imported here and by every job, whatever environment runs it
+# (the project's .venv, --sdm conda, a SLURM node), so the code that runs is the code in the repository.
+sys.path.insert(0, str(REPO))
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
+
+
+envvars:
+    "PYTHONPATH",
+
+
+from nnpdistill.potential import check_config as check_potentials
+
+validate(config, REPO / "config" / "schema.yaml")
+
+
+def _check_references():
+    errors = []
+    for name, system in config["systems"].items():
+        if system["potential"] not in config["potentials"]:
+            errors.append(f"systems.{name}.potential: '{system['potential']}' is not a key of potentials")
+    for name in config["npt"]["systems"]:
+        if name not in config["systems"]:
+            errors.append(f"npt.systems: '{name}' is not a key of systems")
+    errors += check_potentials(config["potentials"])
+    if errors:
+        raise WorkflowError("Invalid configuration:\n  " + "\n  ".join(errors))
+
+
+_check_references()
+
+
+def system(wildcards):
+    return config["systems"][wildcards.system]
+
+
+def potential_file(wildcards):
+    return f"results/potentials/{system(wildcards)['potential']}.eam"
+
+
+def potential_source(wildcards):
+    path = config["potentials"][wildcards.potential]["path"]
+    return path if os.path.exists(path) else []
+
+
+def rule_resources(name):
+    return config["resources"][name]
+
+
+def npt_outputs():
+    return expand("results/{system}/npt_{phase}.h5", system=config["npt"]["systems"], phase=config["npt"]["phases"])
