@@ -47,7 +47,7 @@ class Dataset:
     attrs: dict = field(default_factory=dict)
 
     def __len__(self):
-        return len(self.energy)
+        return len(self.positions)
 
     @property
     def n_atoms(self):
@@ -67,7 +67,7 @@ class Dataset:
 
     def check(self, source="dataset"):
         """Raise DatasetError naming source and the offending array or frame."""
-        f, n = len(self.energy), len(self.species)
+        f, n = len(self.positions), len(self.species)
         expected = {"positions": (f, n, 3), "cells": (f, 3, 3), "energy": (f,), "forces": (f, n, 3)}
         expected.update({k: (f,) for k in self.extras})
         for name, shape in expected.items():
@@ -201,6 +201,7 @@ def from_atoms(frames, source="frames", attrs=None):
 
 
 def export_extxyz(h5_path, xyz_path):
+    """Write every frame as extxyz (ASE keeps 8 decimals of positions and forces); returns the frame count."""
     from ase.io import write as ase_write
 
     frames = to_atoms(read(h5_path))
@@ -212,6 +213,7 @@ def export_extxyz(h5_path, xyz_path):
 
 
 def import_extxyz(xyz_path, h5_path):
+    """Read extxyz frames carrying energy and forces into an HDF5 dataset; returns the frame count."""
     from ase.io import read as ase_read
 
     try:

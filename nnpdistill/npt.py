@@ -1,7 +1,7 @@
 """Conventional NPT sampling (Supplementary Note 1.1) from a crystal or a liquid start.
 
-Protocol: build the FCC crystal; for a liquid start, melt it at melt_temperature_K and cool it to T0 over
-cool_steps; relax at T0, P0 for relax_steps; then store a frame every sample_every steps for n_frames frames.
+Protocol: build the FCC crystal; for a liquid start, melt it at melt_temperature_K (checked: O must fall below
+crystal_order_fraction * atoms) and cool it to T0 over cool_steps; relax at T0, P0 for relax_steps; then store a frame every sample_every steps for n_frames frames.
 Each frame carries the EAM energy and forces, the order parameter O (eq. 2) and H = U + P0*V.
 """
 
@@ -31,6 +31,11 @@ class NPTSettings:
     melt_temperature_K: float
     melt_steps: int
     cool_steps: int
+    crystal_order_fraction: float = 0.3
+
+
+class MeltError(RuntimeError):
+    """The liquid start was still crystalline after melting."""
 
 
 def derive_seed(seed, *labels):
@@ -59,6 +64,13 @@ def sample(element, n_cells, phase, potential, settings, seed, log_file=None, pr
             sim.set_velocities(s.melt_temperature_K, derive_seed(seed, element, n_cells, phase))
             sim.use_npt(s.melt_temperature_K, s.pressure_bar, s.tdamp_fs, s.pdamp_fs)
             sim.run(s.melt_steps)
+            O, _ = order_parameter(sim.positions(), sim.cell(), n_cells, gradient=False)
+            if O > s.crystal_order_fraction * sim.n_atoms:
+                raise MeltError(
+                    f"the liquid start of {element} is still crystalline (O = {O:.1f} for {sim.n_atoms} atoms) after "
+                    f"npt.melt_steps = {s.melt_steps} steps at npt.melt_temperature_K = {s.melt_temperature_K} K; "
+                    "raise either setting"
+                )
             sim.use_npt(s.melt_temperature_K, s.pressure_bar, s.tdamp_fs, s.pdamp_fs,
                         final_temperature_K=s.temperature_K)
             sim.run(s.cool_steps)

@@ -14,6 +14,7 @@ npt_settings = npt.NPTSettings(
     pressure_bar=system["pressure_bar"],
     **{k: settings[k] for k in ("timestep_fs", "relax_steps", "n_frames", "sample_every", "tdamp_fs", "pdamp_fs",
                                 "melt_temperature_K", "melt_steps", "cool_steps")},
+    crystal_order_fraction=snakemake.params.crystal_order_fraction,
 )
 potential = Potential(snakemake.input.potential, snakemake.params.pair_style, snakemake.params.sha256)
 logging.info("NPT %s from %s: %s", snakemake.wildcards.system, phase, npt_settings)

@@ -20,7 +20,21 @@ envvars:
 
 from nnpdistill.potential import check_config as check_potentials
 
-validate(config, REPO / "config" / "schema.yaml")
+
+
+def _validate_config():
+    """Snakemake's schema validation (it fills in defaults), with the failing setting named on one line."""
+    try:
+        validate(config, REPO / "config" / "schema.yaml")
+    except WorkflowError as err:
+        cause = err.__context__  # the jsonschema ValidationError that snakemake wrapped
+        if not hasattr(cause, "absolute_path"):
+            raise
+        setting = ".".join(str(p) for p in cause.absolute_path) or "(top level)"
+        raise WorkflowError(f"Invalid configuration: setting '{setting}': {cause.message}") from None
+
+
+_validate_config()
 
 
 def _check_references():

@@ -12,6 +12,7 @@ rule npt:
         system=system,
         npt=config["npt"],
         seed=config["seed"],
+        crystal_order_fraction=config["crystal_order_fraction"],
         sha256=lambda wildcards: config["potentials"][system(wildcards)["potential"]]["sha256"],
         pair_style=lambda wildcards: config["potentials"][system(wildcards)["potential"]]["pair_style"],
     log:

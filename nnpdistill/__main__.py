@@ -1,0 +1,38 @@
+"""Command line: python -m nnpdistill export FILE.h5 OUT.extxyz | import IN.extxyz OUT.h5 | info FILE.h5"""
+
+import argparse
+import sys
+
+from . import dataset
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="nnpdistill", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    export = commands.add_parser("export", help="write an HDF5 dataset as extxyz (energies eV, forces eV/A)")
+    export.add_argument("h5")
+    export.add_argument("extxyz")
+    imp = commands.add_parser("import", help="read an extxyz file with energies and forces into an HDF5 dataset")
+    imp.add_argument("extxyz")
+    imp.add_argument("h5")
+    info = commands.add_parser("info", help="print the size, arrays and attributes of an HDF5 dataset")
+    info.add_argument("h5")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "export":
+            print(f"{dataset.export_extxyz(args.h5, args.extxyz)} frames written to {args.extxyz}")
+        elif args.command == "import":
+            print(f"{dataset.import_extxyz(args.extxyz, args.h5)} frames written to {args.h5}")
+        else:
+            data = dataset.read(args.h5)
+            print(f"{args.h5}: {len(data)} frames of {data.n_atoms} atoms; extras: {', '.join(data.extras)}")
+            for key, value in data.attrs.items():
+                print(f"  {key}: {value}")
+    except dataset.DatasetError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,69 @@
+"""Bad settings stop the workflow at start-up with one clear message, before any job runs."""
+
+import re
+
+import pytest
+
+from tests.conftest import POTENTIAL_FILE
+from tests.workflow_helpers import config_from, snakemake
+
+
+def misspelled_key(config):
+    config["npt"]["relax_step"] = config["npt"].pop("relax_steps")
+
+
+def negative_temperature(config):
+    config["systems"]["ni32"]["temperature_K"] = -300.0
+
+
+def wrong_type(config):
+    config["npt"]["n_frames"] = "twenty"
+
+
+def unknown_system(config):
+    config["npt"]["systems"] = ["ni33"]
+
+
+def missing_potential(config):
+    config["potentials"]["ninb"]["path"] = "/nonexistent/NiNb.eam.fs"
+
+
+def wrong_sha256(config):
+    config["potentials"]["ninb"]["sha256"] = "0" * 64
+
+
+@pytest.mark.parametrize("edit, message", [
+    (misspelled_key, r"setting 'npt': Additional properties are not allowed \('relax_step' was unexpected\)"),
+    (negative_temperature, r"setting 'systems.ni32.temperature_K': -300.0 is less than or equal to the minimum of 0"),
+    (wrong_type, r"setting 'npt.n_frames': 'twenty' is not of type 'integer'"),
+    (unknown_system, r"npt.systems: 'ni33' is not a key of systems"),
+    (missing_potential, r"potentials.ninb.path: potential file '/nonexistent/NiNb.eam.fs' does not exist"),
+    (wrong_sha256, r"potentials.ninb.sha256: potential file '.*NiNb.eam.fs' has sha256 d561e4ab\w{56}, "
+                   r"but the config expects 0{64}"),
+])
+def test_bad_setting_fails_before_any_job(tmp_path, edit, message):
+    result = snakemake(tmp_path, config_from("test.yaml", tmp_path, edit))
+    assert result.returncode != 0
+    assert re.search(message, result.stderr), result.stderr
+    assert not (tmp_path / "results").exists()
+
+
+def test_potential_rule_checks_the_hash_of_a_changed_file(tmp_path):
+    """A file that changes after start-up is caught by the potential rule, naming the file and both hashes."""
+    from nnpdistill.potential import PotentialError, install, sha256_of
+
+    copy = tmp_path / "NiNb.eam.fs"
+    copy.write_bytes(POTENTIAL_FILE.read_bytes() + b"\n")
+    spec = {"path": str(copy), "sha256": sha256_of(POTENTIAL_FILE)}
+    with pytest.raises(PotentialError, match=f"'{copy}' has sha256 {sha256_of(copy)}, but the config expects "
+                                             f"{sha256_of(POTENTIAL_FILE)}"):
+        install(spec, tmp_path / "out.eam", setting="potentials.ninb")
+    assert not (tmp_path / "out.eam").exists()
+
+
+def test_potential_is_downloaded_from_its_url_when_missing(tmp_path):
+    from nnpdistill.potential import install, sha256_of
+
+    spec = {"path": str(tmp_path / "absent.eam.fs"), "url": POTENTIAL_FILE.as_uri(), "sha256": sha256_of(POTENTIAL_FILE)}
+    install(spec, tmp_path / "out.eam")
+    assert (tmp_path / "out.eam").read_bytes() == POTENTIAL_FILE.read_bytes()

@@ -1,0 +1,71 @@
+import numpy as np
+import pytest
+
+from nnpdistill.order import order_parameter
+from nnpdistill.structures import crystal
+
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_perfect_fcc_gives_number_of_atoms(n):
+    atoms = crystal("Ni", "fcc", n)
+    value, _ = order_parameter(atoms.positions, atoms.cell, n)
+    assert value == pytest.approx(len(atoms), rel=1e-12)
+
+
+def test_rescaled_cell_keeps_perfect_crystal_at_n():
+    atoms = crystal("Ni", "fcc", 2)
+    atoms.set_cell(atoms.cell * [1.07, 0.96, 1.02], scale_atoms=True)
+    value, _ = order_parameter(atoms.positions, atoms.cell, 2)
+    assert value == pytest.approx(len(atoms), rel=1e-12)
+
+
+def test_translation_invariance():
+    rng = np.random.default_rng(0)
+    atoms = crystal("Ni", "fcc", 2)
+    positions = atoms.positions + rng.normal(0.0, 0.3, atoms.positions.shape)
+    shifted = positions + np.array([0.37, -1.9, 5.3])
+    assert order_parameter(shifted, atoms.cell, 2)[0] == pytest.approx(order_parameter(positions, atoms.cell, 2)[0],
+                                                                        rel=1e-12)
+
+
+def test_gradient_matches_finite_differences():
+    rng = np.random.default_rng(1)
+    atoms = crystal("Ni", "fcc", 2)
+    positions = atoms.positions + rng.normal(0.0, 0.25, atoms.positions.shape)
+    _, grad = order_parameter(positions, atoms.cell, 2)
+    h = 1e-6
+    numeric = np.zeros_like(positions)
+    for index in np.ndindex(positions.shape):
+        plus, minus = positions.copy(), positions.copy()
+        plus[index] += h
+        minus[index] -= h
+        numeric[index] = (order_parameter(plus, atoms.cell, 2, gradient=False)[0]
+                          - order_parameter(minus, atoms.cell, 2, gradient=False)[0]) / (2 * h)
+    assert np.abs(grad).max() > 1.0  # a displaced crystal has a real gradient to compare
+    np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-7)
+
+
+def test_uncorrelated_positions_give_about_one():
+    rng = np.random.default_rng(2)
+    cell = np.eye(3) * 10.56
+    positions = rng.uniform(0.0, 10.56, size=(400, 108, 3))
+    values, _ = order_parameter(positions, np.broadcast_to(cell, (400, 3, 3)), 3, gradient=False)
+    # For uniform positions each |S_g|^2/N is exponentially distributed with mean 1 - 1/N.
+    assert values.mean() == pytest.approx(1.0, abs=0.1)
+
+
+def test_batch_equals_frame_by_frame():
+    rng = np.random.default_rng(3)
+    atoms = crystal("Ni", "fcc", 2)
+    positions = atoms.positions + rng.normal(0.0, 0.4, (5, *atoms.positions.shape))
+    cells = np.array([np.asarray(atoms.cell) * s for s in (1.0, 1.01, 0.99, 1.02, 0.98)])
+    values, grads = order_parameter(positions, cells, 2)
+    for i in range(5):
+        value, grad = order_parameter(positions[i], cells[i], 2)
+        assert values[i] == pytest.approx(value, rel=1e-12)
+        np.testing.assert_allclose(grads[i], grad, rtol=1e-10, atol=1e-12)
+
+
+def test_wrong_cell_shape_is_refused():
+    with pytest.raises(ValueError, match="cell shape"):
+        order_parameter(np.zeros((4, 3)), np.eye(2), 1)
