@@ -126,6 +126,12 @@ class Simulation:
         """Velocities in Angstrom/ps."""
         return self._per_atom("v")
 
+    def set_positions(self, positions):
+        """Move the atoms (ordered by id) to positions in Angstrom, relative to the cell's origin."""
+        boxlo = np.array(self.lmp.extract_box()[0])
+        values = np.ascontiguousarray(np.asarray(positions, dtype=float) + boxlo).ravel()
+        self.lmp.scatter_atoms("x", 1, 3, values.ctypes.data_as(ctypes.POINTER(ctypes.c_double)))
+
     def thermo(self, keyword):
         return float(self.lmp.get_thermo(keyword))
 
