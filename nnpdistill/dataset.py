@@ -3,7 +3,8 @@
 Layout of a file (frames F, atoms N, all frames of one composition):
   positions (F, N, 3) Angstrom   cells (F, 3, 3) Angstrom, lattice vectors as rows   species (N,) atomic numbers
   energy (F,) eV                 forces (F, N, 3) eV/Angstrom
-  per-frame extras (F,): O (eq. 2), H = U + P0*V (eV), volume (Angstrom^3), temperature (K), pressure (bar), step
+  per-frame extras (F,): O (eq. 2), H = U + P0*V (eV), volume (Angstrom^3), temperature (K), pressure (bar), step,
+  and for MOMT runs the bias dH (eV) and the force factor 1 + d dH/dH (= T0/T_eff)
 Attributes: units (JSON), and whatever made the data (potential sha256, seed, config values) as JSON strings.
 """
 
@@ -27,9 +28,11 @@ UNITS = {
     "temperature": "K",
     "pressure": "bar",
     "step": "MD step",
+    "bias": "eV",
+    "factor": "1",
 }
 LABELS = ("positions", "cells", "energy", "forces")
-EXTRAS = ("O", "H", "volume", "temperature", "pressure", "step")
+EXTRAS = ("O", "H", "volume", "temperature", "pressure", "step", "bias", "factor")
 
 
 class DatasetError(ValueError):

@@ -8,6 +8,7 @@ globally before LAMMPS starts, so no LD_LIBRARY_PATH is needed.
 import ctypes
 import functools
 import importlib.metadata
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -66,10 +67,8 @@ class Simulation:
     """
 
     def __init__(self, atoms, potential, log_file=None, thermo_every=1000):
-        self.symbols = sorted(set(atoms.get_chemical_symbols()), key=lambda s: atomic_numbers[s])
-        self.n_atoms = len(atoms)
-        self.lmp = start_lammps(log_file)
-        self._fixes = []
+        symbols = sorted(set(atoms.get_chemical_symbols()), key=lambda s: atomic_numbers[s])
+        self._start(symbols, len(atoms), log_file)
         cell = np.asarray(atoms.cell)
         if abs(cell[0, 1]) + abs(cell[0, 2]) + abs(cell[1, 2]) > 1e-10:
             raise ValueError("cell must have a along x and b in the xy plane (LAMMPS form); rotate the atoms first")
@@ -84,13 +83,38 @@ class Simulation:
             "atom_modify map array",
             "boundary p p p",
             f"region box {region}",
-            f"create_box {len(self.symbols)} box",
+            f"create_box {len(symbols)} box",
         ]
-        commands += [f"mass {i + 1} {_num(atomic_masses[atomic_numbers[s]])}" for i, s in enumerate(self.symbols)]
+        commands += [f"mass {i + 1} {_num(atomic_masses[atomic_numbers[s]])}" for i, s in enumerate(symbols)]
         self.lmp.commands_list(commands)
-        types = [self.symbols.index(s) + 1 for s in atoms.get_chemical_symbols()]
+        types = [symbols.index(s) + 1 for s in atoms.get_chemical_symbols()]
         ids = list(range(1, self.n_atoms + 1))
         self.lmp.create_atoms(self.n_atoms, ids, types, atoms.get_positions().ravel().tolist())
+        self._configure(potential, thermo_every)
+
+    @classmethod
+    def from_restart(cls, path, symbols, potential, log_file=None, thermo_every=1000):
+        """Continue from a LAMMPS restart file (positions, velocities, box, step, thermostat state).
+
+        symbols: the element of each atom type, in type order. Fixes must be defined again with their old IDs;
+        LAMMPS then restores their state (e.g. the Nose-Hoover chains).
+        """
+        sim = cls.__new__(cls)
+        sim._start(list(symbols), None, log_file)
+        sim.lmp.commands_list(["atom_modify map array", f"read_restart {path}"])
+        sim.n_atoms = int(sim.lmp.get_natoms())
+        sim._configure(potential, thermo_every)
+        return sim
+
+    def _start(self, symbols, n_atoms, log_file):
+        self.symbols = symbols
+        self.n_atoms = n_atoms
+        self._fixes = []
+        self.lmp = start_lammps(None)
+        if log_file:
+            self.lmp.command(f"log {log_file} append")
+
+    def _configure(self, potential, thermo_every):
         self.lmp.commands_list([
             f"pair_style {potential.pair_style}",
             f"pair_coeff * * {potential.path} {' '.join(self.symbols)}",
@@ -98,6 +122,13 @@ class Simulation:
             "thermo_style custom step temp pe ke etotal econserve press vol",
             f"thermo {int(thermo_every)}",
         ])
+
+    def write_restart(self, path):
+        """Write a restart file atomically (temporary name, then rename)."""
+        path = str(path)
+        tmp = f"{path}.tmp"
+        self.lmp.command(f"write_restart {tmp}")
+        os.replace(tmp, path)
 
     # --- reading the state -------------------------------------------------------------------------------
     def _per_atom(self, name):

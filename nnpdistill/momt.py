@@ -1,93 +1,336 @@
-"""Multiorder-multithermal (MOMT) dynamics inside LAMMPS: the Wang-Landau bias of eq. 1 through `fix external`.
+"""MOMT sampling protocol (Supplementary Note 1.2): equilibrate, learn the Wang-Landau bias, then produce frames.
 
-The run samples exp(-(H + dH(H, O)) / kT0) at T0, P0 with H = U + P0*V. From Phi = U + dH(U + P0*V, O):
-- forces: F = (1 + dH_H) * F_EAM - dH_O * grad O; fix external adds dH_H * F_EAM - dH_O * grad O;
-- pressure at fixed fractional coordinates: -dPhi/dV = (1 + dH_H) * P_pair - dH_H * P0 (O, computed from
-  fractional coordinates, does not depend on V there), so fix external's global virial is
-  dH_H * (W_pair - P0*V) on the diagonal and dH_H * W_pair off it (W: virial in eV);
-- energy: fix external reports dH, so LAMMPS' pe and econserve include the bias.
-U and W_pair are read from pair-only computes that a `fix ave/time 1 1 1` keeps tallied every step.
+One run goes through three phases, each resumable:
+- equilibrate: plain NPT of the FCC start at T0, P0 (the bias attached but zero);
+- learn: Wang-Landau deposits of kT0 * ln f every deposit_every steps; every check_every steps, ln f is
+  multiplied by ln_f_factor when the visited part of the (H, O) histogram is flat (or follows 1/t once
+  one_over_t allows it); learning stops at ln_f_final or after max_steps;
+- produce: the bias frozen, a frame every sample_every steps (unbiased EAM energy and forces as labels).
+
+Checkpoints (every checkpoint_every steps, and at each phase change) write, into a work folder, the frames
+taken since the last one (frames.<first index>.npz), the LAMMPS restart file and the Python state (bias,
+histograms, ln f history, trace), each atomically and in that order, so a kill at any moment loses at most the
+work since the last checkpoint and never leaves a half-written file in use. Every run, resumed or
+not, reloads LAMMPS from the checkpoint it just wrote, so an interrupted run continues exactly as an
+uninterrupted one would.
 """
 
+import json
 import logging
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numpy as np
-from lammps import LMP_STYLE_GLOBAL, LMP_TYPE_SCALAR, LMP_TYPE_VECTOR
+from ase.data import atomic_numbers
+from tqdm import tqdm
 
-from .lammps_driver import BAR_TO_EV_PER_A3
-from .order import order_parameter
+from .dataset import Dataset
+from .lammps_driver import Simulation
+from .momt_dynamics import MOMT
+from .npt import derive_seed
+from .structures import crystal
+from .wang_landau import WangLandauBias, Window
 
 log = logging.getLogger(__name__)
 
+TRACE_COLUMNS = ("step", "H", "O", "U", "bias", "factor")
+FRAME_EXTRAS = ("O", "H", "bias", "factor", "volume", "temperature", "step")
 
-class MOMT:
-    """Attach the bias to a Simulation; learning deposits every deposit_every steps at rate ln_f.
 
-    n_cells: n of the order parameter. pressure_bar: P0.
-    """
+@dataclass(frozen=True)
+class LearningSchedule:
+    ln_f_initial: float
+    ln_f_final: float
+    ln_f_factor: float
+    flatness: float
+    min_count: int
+    deposit_every: int
+    check_every: int
+    max_steps: int
+    one_over_t: bool
 
-    FIX = "momt"
 
-    def __init__(self, sim, bias, n_cells, pressure_bar):
-        self.sim = sim
-        self.bias = bias
-        self.n_cells = n_cells
-        self.p0 = pressure_bar * BAR_TO_EV_PER_A3  # eV/Angstrom^3
-        self.ln_f = 0.0
-        self.deposit_every = 0
-        self.last = {}
-        self.factor_min, self.factor_max = np.inf, -np.inf
-        self.errors = []
-        lmp = sim.lmp
-        self._nktv2p = float(lmp.extract_global("nktv2p"))
-        lmp.commands_list([
-            "compute momt_pe all pe pair",
-            "compute momt_press all pressure NULL pair",
-            # Keeps the pair energy and virial tallied on every step, so the callback can read them.
-            "fix momt_tally all ave/time 1 1 1 c_momt_pe c_momt_press[*]",
-            f"fix {self.FIX} all external pf/callback 1 1",
-            f"fix_modify {self.FIX} energy yes virial yes",
-        ])
-        lmp.set_fix_external_callback(self.FIX, self._callback)
+@dataclass(frozen=True)
+class MOMTSettings:
+    temperature_K: float
+    pressure_bar: float
+    t_min_K: float
+    t_max_K: float
+    window: Window
+    kernel_bins: tuple
+    timestep_fs: float
+    tdamp_fs: float
+    pdamp_fs: float
+    equilibrate_steps: int
+    learning: LearningSchedule
+    n_frames: int
+    sample_every: int
+    checkpoint_every: int
+    trace_every: int
 
-    def learn(self, ln_f, deposit_every):
-        """Deposit kT0 * ln_f at the current (H, O) every deposit_every steps (0 freezes the bias)."""
-        self.ln_f, self.deposit_every = ln_f, deposit_every
 
-    def freeze(self):
-        self.learn(0.0, 0)
+class MOMTError(RuntimeError):
+    """The MOMT run failed (callback error, lost atoms, inconsistent checkpoint)."""
 
-    def _callback(self, caller, step, nlocal, tag, x, fext):
-        # LAMMPS swallows exceptions raised here; record them so the driver can stop the run.
+
+class MOMTRun:
+    """A resumable MOMT run of an n_cells^3 FCC supercell of element, with its state kept in workdir."""
+
+    def __init__(self, element, n_cells, potential, settings, seed, workdir, log_file=None, progress=None):
+        self.element, self.n_cells, self.potential = element, n_cells, potential
+        self.s = settings
+        self.seed = seed
+        self.workdir = Path(workdir)
+        self.log_file = log_file
+        self.progress = progress
+        self.bias = WangLandauBias(settings.window, settings.temperature_K, settings.t_min_K, settings.t_max_K,
+                                   kernel_bins=settings.kernel_bins)
+        self.state = None
+        self.sim = None
+        self.momt = None
+        self.pending = []  # frames taken since the last checkpoint
+
+    # --- state on disk -----------------------------------------------------------------------------------
+    @property
+    def state_file(self):
+        return self.workdir / "state.npz"
+
+    def _fresh_state(self):
+        return {
+            "phase": "equilibrate", "step": 0, "ln_f": self.s.learning.ln_f_initial, "one_over_t_mode": False,
+            "deposits": 0, "learn_start": None, "produce_start": None, "frames": 0, "chunks": [], "restart": None,
+            "factor_min": None, "factor_max": None, "history": [], "settings": _jsonable(asdict(self.s)),
+        }
+
+    def _load(self):
+        with np.load(self.state_file, allow_pickle=False) as data:
+            state = json.loads(str(data["state"]))
+            if state["settings"] != _jsonable(asdict(self.s)):
+                raise MOMTError(f"{self.state_file}: checkpoint was made with other settings; delete "
+                                f"{self.workdir} to start over")
+            self.bias.load_state({"coeffs": data["coeffs"], "histogram": data["histogram"]})
+            self.visits = data["visits"].copy()
+            self.trace = [tuple(row) for row in data["trace"]]
+        self.state = state
+
+    def _save(self):
+        tmp = self.workdir / "state.tmp.npz"
+        np.savez(tmp, state=json.dumps(self.state), coeffs=self.bias.coeffs, histogram=self.bias.histogram,
+                 visits=self.visits, trace=np.array(self.trace, dtype=float).reshape(-1, len(TRACE_COLUMNS)))
+        os.replace(tmp, self.state_file)
+
+    def _write_pending(self):
+        """Write the frames taken since the last checkpoint to their own file (atomic), named by first index."""
+        if not self.pending:
+            return
+        first = self.state["frames"]
+        tmp = self.workdir / f"frames.{first}.tmp.npz"
+        np.savez(tmp, **{name: np.array([frame[name] for frame in self.pending]) for name in self.pending[0]})
+        os.replace(tmp, self.workdir / f"frames.{first}.npz")
+        self.state["chunks"].append(first)
+        self.state["frames"] += len(self.pending)
+        self.pending = []
+
+    def checkpoint(self):
+        """Write frames, restart file and state (in that order), then reload LAMMPS from the restart file."""
+        self._sync_from_dynamics()
+        self._write_pending()
+        step = int(self.sim.lmp.get_thermo("step"))
+        restart = f"restart.{step}.lmp"
+        self.sim.write_restart(self.workdir / restart)
+        old = self.state["restart"]
+        self.state.update(step=step, restart=restart)
+        self._save()
+        if old and old != restart and (self.workdir / old).exists():
+            (self.workdir / old).unlink()
+        self._open()
+
+    # --- LAMMPS ------------------------------------------------------------------------------------------
+    def _open(self):
+        """(Re)build LAMMPS and the MOMT fix from the state's restart file (or from the FCC start)."""
+        if self.sim is not None:
+            self.sim.close()
+        s = self.s
+        if self.state["restart"] is None:
+            self.sim = Simulation(crystal(self.element, "fcc", self.n_cells), self.potential, log_file=self.log_file)
+            self.sim.set_velocities(s.temperature_K, derive_seed(self.seed, "momt", self.element, self.n_cells))
+        else:
+            self.sim = Simulation.from_restart(self.workdir / self.state["restart"], [self.element], self.potential,
+                                               log_file=self.log_file)
+        self.n_atoms = self.sim.n_atoms
+        self.sim.set_timestep(s.timestep_fs)
+        self.sim.use_npt(s.temperature_K, s.pressure_bar, s.tdamp_fs, s.pdamp_fs)
+        self.momt = MOMT(self.sim, self.bias, self.n_cells, s.pressure_bar)
+        # Set-up step, frozen and untraced: this step was already traced and deposited before the checkpoint.
+        self.sim.lmp.command("run 0")
+        self.momt.trace_every = s.trace_every
+        self.momt.capture_every = s.sample_every
+        if self.state["phase"] == "learn":
+            self.momt.learn(self.state["ln_f"], s.learning.deposit_every)
+
+    def _sync_from_dynamics(self):
+        m = self.momt
+        self.trace.extend(m.trace)
+        m.trace = []
+        lo, hi = self.state["factor_min"], self.state["factor_max"]
+        if np.isfinite(m.factor_min):
+            self.state["factor_min"] = m.factor_min if lo is None else min(lo, m.factor_min)
+            self.state["factor_max"] = m.factor_max if hi is None else max(hi, m.factor_max)
+
+    def _advance(self, steps):
+        """Run steps MD steps; a callback failure or a LAMMPS error stops the run with the step named."""
         try:
-            self._apply(step, nlocal, x, fext)
-        except Exception as err:  # noqa: BLE001
-            self.errors.append(f"step {step}: {err!r}")
-            fext[:] = 0.0
+            self.sim.lmp.command(f"run {int(steps)} pre no post no")
+        except Exception as err:
+            raise MOMTError(f"LAMMPS stopped near step {self.momt.last.get('step')}: {err}") from err
+        self.momt.check()
 
-    def _apply(self, step, nlocal, x, fext):
-        lmp = self.sim.lmp
-        cell = self.sim.cell()
-        volume = float(np.linalg.det(cell))
-        U = lmp.extract_compute("momt_pe", LMP_STYLE_GLOBAL, LMP_TYPE_SCALAR)
-        press = np.array(lmp.extract_compute("momt_press", LMP_STYLE_GLOBAL, LMP_TYPE_VECTOR)[:6])
-        H = U + self.p0 * volume
-        O, grad_o = order_parameter(np.asarray(x)[:nlocal], cell, self.n_cells)
-        if self.deposit_every and step % self.deposit_every == 0:
-            self.bias.deposit(H, O, self.ln_f)
-        value, d_h, d_o = self.bias.evaluate(H, O)
-        f_eam = lmp.numpy.extract_atom("f")[:nlocal]
-        fext[:] = d_h * f_eam - d_o * grad_o
-        virial = d_h * press * volume / self._nktv2p  # eV
-        virial[:3] -= d_h * self.p0 * volume
-        lmp.fix_external_set_energy_global(self.FIX, value)
-        lmp.fix_external_set_virial_global(self.FIX, virial.tolist())
-        factor = 1.0 + d_h
-        self.factor_min, self.factor_max = min(self.factor_min, factor), max(self.factor_max, factor)
-        self.last = {"step": step, "H": H, "O": O, "U": U, "bias": value, "factor": factor, "dbias_dO": d_o,
-                     "volume": volume}
+    # --- phases ------------------------------------------------------------------------------------------
+    def run(self):
+        """Run (or resume) to the end; returns the production Dataset."""
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.visits = np.zeros_like(self.bias.histogram)
+        self.trace = []
+        if self.state_file.exists():
+            self._load()
+            log.info("resuming MOMT from step %d (%s, %d frames)", self.state["step"], self.state["phase"],
+                     self.state["frames"])
+        else:
+            self.state = self._fresh_state()
+        self._open()
+        if self.state["phase"] == "equilibrate":
+            self._equilibrate()
+        if self.state["phase"] == "learn":
+            self._learn()
+        if self.state["phase"] == "produce":
+            self._produce()
+        self.sim.close()
+        return self.dataset()
 
-    def check(self):
-        """Raise if the callback failed on any step so far."""
-        if self.errors:
-            raise RuntimeError(f"MOMT callback failed ({len(self.errors)} times); first: {self.errors[0]}")
+    def _equilibrate(self):
+        self._advance(self.s.equilibrate_steps)
+        self.state.update(phase="learn", learn_start=int(self.sim.lmp.get_thermo("step")))
+        log.info("equilibrated %d steps of plain NPT; learning starts", self.s.equilibrate_steps)
+        self.checkpoint()
+
+    def _learn(self):
+        sched = self.s.learning
+        since_checkpoint = 0
+        while True:
+            step = int(self.sim.lmp.get_thermo("step"))
+            learned = step - self.state["learn_start"]
+            if self.state["ln_f"] < sched.ln_f_final or learned >= sched.max_steps:
+                break
+            chunk = min(sched.check_every - step % sched.check_every, sched.max_steps - learned)
+            histogram_before = self.bias.histogram.copy()
+            self._advance(chunk)
+            new_visits = self.bias.histogram - histogram_before
+            self.visits += new_visits
+            self.state["deposits"] += int(new_visits.sum())
+            self._update_ln_f(step + chunk)
+            since_checkpoint += chunk
+            if since_checkpoint >= self.s.checkpoint_every:
+                self.checkpoint()
+                since_checkpoint = 0
+        reason = "ln f reached ln_f_final" if self.state["ln_f"] < sched.ln_f_final else "max_steps reached"
+        log.info("learning ends after %d steps: %s (ln f = %.3g)", learned, reason, self.state["ln_f"])
+        self.state.update(phase="produce", produce_start=int(self.sim.lmp.get_thermo("step")))
+        self.checkpoint()
+
+    def _update_ln_f(self, step):
+        sched, st = self.s.learning, self.state
+        visited = int((self.visits > 0).sum())
+        flat = self.bias.is_flat(sched.flatness, sched.min_count, self.visits)
+        inverse_t = visited / max(st["deposits"], 1)
+        if st["one_over_t_mode"]:
+            st["ln_f"] = inverse_t
+        elif flat:
+            st["ln_f"] *= sched.ln_f_factor
+            self.bias.histogram[...] = 0
+            if sched.one_over_t and st["ln_f"] < inverse_t:
+                st["one_over_t_mode"] = True
+                st["ln_f"] = inverse_t
+        self.momt.learn(st["ln_f"], sched.deposit_every)
+        lo, hi = self.momt.factor_min, self.momt.factor_max
+        st["history"].append([step, st["ln_f"], visited, bool(flat), st["one_over_t_mode"]])
+        log.info("step %d: ln f %.4g%s, %d bins visited, flat %s, 1 + d dH/dH in [%.3f, %.3f], O %.1f, H %.1f eV",
+                 step, st["ln_f"], " (1/t)" if st["one_over_t_mode"] else "", visited, flat, lo, hi,
+                 self.momt.last["O"], self.momt.last["H"])
+
+    def _produce(self):
+        s = self.s
+        self.momt.freeze()
+        done = self.state["frames"] + len(self.pending)
+        bar = tqdm(total=s.n_frames, initial=done, file=self.progress, disable=self.progress is None,
+                   mininterval=10.0, desc="MOMT production", unit="frame")
+        since_checkpoint = 0
+        while done < s.n_frames:
+            step = int(self.sim.lmp.get_thermo("step"))
+            chunk = s.sample_every - step % s.sample_every
+            self._advance(chunk)
+            self.pending.append(self._frame())
+            done += 1
+            bar.update(1)
+            since_checkpoint += chunk
+            if since_checkpoint >= s.checkpoint_every:
+                self.checkpoint()
+                since_checkpoint = 0
+        bar.close()
+        self.state["phase"] = "done"
+        self.checkpoint()
+
+    def _frame(self):
+        last = self.momt.last
+        step = int(self.sim.lmp.get_thermo("step"))
+        if last["step"] != step or self.momt.eam_forces is None:
+            raise MOMTError(f"no captured EAM forces for step {step}")
+        return {
+            "positions": self.sim.positions(), "cells": self.sim.cell(), "energy": last["U"],
+            "forces": self.momt.eam_forces, "O": last["O"], "H": last["H"], "bias": last["bias"],
+            "factor": last["factor"], "volume": last["volume"], "temperature": self.sim.thermo("temp"),
+            "step": step,
+        }
+
+    # --- results -----------------------------------------------------------------------------------------
+    def dataset(self):
+        """The production frames written so far, as a Dataset."""
+        chunks = []
+        for first in self.state["chunks"]:
+            with np.load(self.workdir / f"frames.{first}.npz") as data:
+                chunks.append({name: data[name] for name in data.files})
+        arrays = {name: np.concatenate([c[name] for c in chunks]) for name in chunks[0]} if chunks else None
+        if arrays is None or len(arrays["energy"]) != self.state["frames"]:
+            raise MOMTError(f"{self.workdir}: frame files do not hold the {self.state['frames']} frames of the state")
+        extras = {k: arrays[k] for k in FRAME_EXTRAS}
+        return Dataset(
+            species=np.full(arrays["positions"].shape[1], atomic_numbers[self.element], dtype=np.int64),
+            positions=arrays["positions"], cells=arrays["cells"], energy=arrays["energy"],
+            forces=arrays["forces"], extras=extras,
+            attrs={"ensemble": "momt", "element": self.element, "n_cells": self.n_cells, "seed": self.seed,
+                   "timestep_fs": self.s.timestep_fs, "temperature_K": self.s.temperature_K,
+                   "pressure_bar": self.s.pressure_bar, "learn_start": self.state["learn_start"],
+                   "produce_start": self.state["produce_start"]},
+        )
+
+    def bias_record(self):
+        """Everything about the learned bias, for momt_bias.npz."""
+        w = self.s.window
+        return {
+            **{k: v for k, v in self.bias.state().items()},
+            "visits": self.visits,
+            "ln_f_history": np.array(self.state["history"], dtype=float).reshape(-1, 5),
+            "ln_f_history_columns": np.array(["step", "ln_f", "visited_bins", "flat", "one_over_t"]),
+            "trace": np.array(self.trace, dtype=float).reshape(-1, len(TRACE_COLUMNS)),
+            "trace_columns": np.array(TRACE_COLUMNS),
+            "h_edges_eV": np.linspace(w.h_min, w.h_max, w.n_h + 1),
+            "o_edges": np.linspace(w.o_min, w.o_max, w.n_o + 1),
+            "temperature_K": self.s.temperature_K, "pressure_bar": self.s.pressure_bar,
+            "factor_range": np.array([self.state["factor_min"], self.state["factor_max"]], dtype=float),
+            "factor_band": np.array(self.bias.factor_range()),
+            "learn_start": self.state["learn_start"], "produce_start": self.state["produce_start"],
+        }
+
+
+def _jsonable(value):
+    return json.loads(json.dumps(value, default=lambda o: asdict(o) if hasattr(o, "__dataclass_fields__") else o))

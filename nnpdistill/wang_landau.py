@@ -9,8 +9,8 @@ that both partial derivatives vanish on the window's border. Outside the window:
 
 Effective temperature band: the factor 1 + d(dH)/dH = T0 / T_eff multiplies the EAM forces. The derivative of
 a B-spline lies in the convex hull of its coefficient differences, so bounding every difference along H to
-[T0/T_max - 1, T0/T_min - 1] bounds the factor to [T0/T_max, T0/T_min] everywhere, by construction. Each
-Wang-Landau deposit is scaled down just enough to keep those bounds.
+[T0/T_max - 1, T0/T_min - 1] bounds the factor to [T0/T_max, T0/T_min] everywhere, by construction. After each
+Wang-Landau deposit the coefficients are raised (never lowered) just enough to keep those bounds.
 """
 
 from dataclasses import dataclass
@@ -73,39 +73,44 @@ class WangLandauBias:
     """dH(H, O) in eV with its derivatives, Wang-Landau deposits and a histogram of visits.
 
     temperature_K: T0. t_min_K, t_max_K: the band of effective temperatures (t_min_K < T0 < t_max_K).
+    kernel_bins: widths (sigma, in bins along H and O) of the Gaussian each deposit spreads over the grid nodes.
     """
 
-    def __init__(self, window, temperature_K, t_min_K, t_max_K, wall_width_eV=None, o_wall_eV=1.0):
+    def __init__(self, window, temperature_K, t_min_K, t_max_K, kernel_bins=(2.0, 2.0), wall_width_eV=None,
+                 o_wall_eV=1.0):
         if not t_min_K < temperature_K < t_max_K:
             raise ValueError(f"need T_min < T0 < T_max, got {t_min_K} K, {temperature_K} K, {t_max_K} K")
         self.window = window
         self.kT = K_B_EV * temperature_K
+        self.kernel_bins = tuple(float(b) for b in kernel_bins)
         self.slope_min = temperature_K / t_max_K - 1.0
         self.slope_max = temperature_K / t_min_K - 1.0
         self.wall_width = wall_width_eV if wall_width_eV is not None else 2.0 * window.dh
         self.o_wall = o_wall_eV
         self.coeffs = np.zeros((window.n_h + 1, window.n_o + 1))
         self.histogram = np.zeros((window.n_h, window.n_o), dtype=np.int64)
+        self._padded_cache = None
 
     # --- evaluation ------------------------------------------------------------------------------------------
-    def _local(self, x, x_min, delta, n):
-        """Cell index, the 4 free-coefficient indices (mirrored at the edges), weights and derivative weights."""
-        s = min(max((x - x_min) / delta, 0.0), float(n))
-        k = min(int(s), n - 1)
-        w, dw = _basis(s - k)
-        idx = np.abs(np.arange(k - 1, k + 3))
-        idx = np.where(idx > n, 2 * n - idx, idx)
-        return idx, w, dw / delta
+    def _padded(self):
+        """Coefficients with the mirrored ring around them, (n_h + 3, n_o + 3), cached until the next deposit."""
+        if self._padded_cache is None:
+            self._padded_cache = np.pad(self.coeffs, 1, mode="reflect")
+        return self._padded_cache
 
     def evaluate(self, H, O):
         """(dH, d dH/dH, d dH/dO) at (H, O): eV, dimensionless, eV."""
         win = self.window
-        ih, wh, dwh = self._local(H, win.h_min, win.dh, win.n_h)
-        io, wo, dwo = self._local(O, win.o_min, win.do, win.n_o)
-        block = self.coeffs[np.ix_(ih, io)]
-        value = wh @ block @ wo
-        d_h = dwh @ block @ wo
-        d_o = wh @ block @ dwo
+        sh = min(max((H - win.h_min) / win.dh, 0.0), float(win.n_h))
+        so = min(max((O - win.o_min) / win.do, 0.0), float(win.n_o))
+        k, m = min(int(sh), win.n_h - 1), min(int(so), win.n_o - 1)
+        wh, dwh = _basis(sh - k)
+        wo, dwo = _basis(so - m)
+        block = self._padded()[k:k + 4, m:m + 4]
+        along_o = block @ wo
+        value = wh @ along_o
+        d_h = (dwh @ along_o) / win.dh
+        d_o = (wh @ block @ dwo) / win.do
         inside_h = win.h_min <= H <= win.h_max
         inside_o = win.o_min <= O <= win.o_max
         if not inside_o:
@@ -129,53 +134,73 @@ class WangLandauBias:
 
     # --- learning --------------------------------------------------------------------------------------------
     def deposit(self, H, O, ln_f):
-        """Raise the bias at (H, O) by kT0 * ln_f, scaled down if needed to keep the slope band; count the visit.
-
-        Returns the fraction of the full deposit that was applied (1.0 unless the band limited it).
-        """
+        """Raise the bias at (H, O) by kT0 * ln_f (a Gaussian over the grid nodes), count the visit, and raise
+        the neighbourhood as needed to keep the slope band."""
         win = self.window
         b = win.bin(H, O)
         if b is not None:
             self.histogram[b] += 1
         if not (win.h_min <= H <= win.h_max and win.o_min <= O <= win.o_max):
-            return 0.0
-        ih, wh, _ = self._local(H, win.h_min, win.dh, win.n_h)
-        io, wo, _ = self._local(O, win.o_min, win.do, win.n_o)
-        # Weights on free coefficients (mirrored ones fold back onto their images).
-        u = np.zeros((win.n_h + 1, win.n_o + 1))
-        np.add.at(u, np.ix_(ih, io), np.outer(wh, wo))
-        rows = slice(max(ih.min() - 1, 0), min(ih.max() + 2, win.n_h + 1))
-        cols = sorted(set(io.tolist()))
-        du = u[rows][:, cols]
-        delta = self.kT * ln_f / float((du**2).sum()) * du
-        scale = self._allowed_scale(self.coeffs[rows][:, cols], delta, rows.start)
-        self.coeffs[rows, cols] += scale * delta
-        return scale
+            return
+        # A Gaussian on the grid nodes, cut at 3 sigma; rows one node wider so the edge differences are checked.
+        sh, so = self.kernel_bins
+        i_c, j_c = (H - win.h_min) / win.dh, (O - win.o_min) / win.do
+        rows = slice(max(int(np.floor(i_c - 3 * sh)) - 1, 0), min(int(np.ceil(i_c + 3 * sh)) + 2, win.n_h + 1))
+        cols = slice(max(int(np.floor(j_c - 3 * so)), 0), min(int(np.ceil(j_c + 3 * so)) + 1, win.n_o + 1))
+        gh = np.exp(-0.5 * ((np.arange(rows.start, rows.stop) - i_c) / sh) ** 2)
+        go = np.exp(-0.5 * ((np.arange(cols.start, cols.stop) - j_c) / so) ** 2)
+        kernel = np.outer(gh, go)
+        kernel[np.abs(np.arange(rows.start, rows.stop) - i_c) > 3 * sh + 1e-12] = 0.0
+        # Scale it so the interpolated bias at (H, O) rises by exactly kT0 * ln f.
+        full = np.zeros_like(self.coeffs)
+        full[rows, cols] = kernel
+        k, m = min(int(i_c), win.n_h - 1), min(int(j_c), win.n_o - 1)
+        wh, _ = _basis(i_c - k)
+        wo, _ = _basis(j_c - m)
+        at_point = wh @ np.pad(full, 1, mode="reflect")[k:k + 4, m:m + 4] @ wo
+        delta = (self.kT * ln_f / at_point) * kernel
+        self.coeffs[rows, cols] += delta
+        self._project(cols)
+        self._padded_cache = None
 
-    def _allowed_scale(self, block, delta, row_start):
-        """Largest t in [0, 1] keeping every H-difference of block + t * delta inside the slope band."""
-        n = self.window.n_h
-        lo, hi = self.slope_min * self.window.dh, self.slope_max * self.window.dh
-        d = np.diff(block, axis=0)
-        dd = np.diff(delta, axis=0)
-        lower = np.full(d.shape, lo)
-        upper = np.full(d.shape, hi)
-        # The first and last differences are mirrored with opposite sign, so they also need -d in the band.
-        for local, global_index in enumerate(range(row_start, row_start + d.shape[0])):
-            if global_index in (0, n - 1):
-                lower[local] = max(lo, -hi)
-                upper[local] = min(hi, -lo)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            up = np.where(dd > 0, (upper - d) / dd, np.inf)
-            down = np.where(dd < 0, (lower - d) / dd, np.inf)
-        return max(min(1.0, float(np.min(up)), float(np.min(down))), 0.0)
+    def _project(self, cols):
+        """Raise coefficients (never lower them) until every H-difference of these columns is inside the band.
 
-    def is_flat(self, flatness, min_count):
-        """Flatness of the visits since the last reset, judged on the bins visited at all (reachable ones)."""
-        visited = self.histogram[self.histogram > 0]
-        if visited.size == 0 or visited.min() < min_count:
+        A Wang-Landau bump steeper than the band becomes a mesa whose flanks have the band's slopes, so the
+        bias still grows by the full deposit while 1 + d dH/dH stays in [T0/T_max, T0/T_min].
+        """
+        c = self.coeffs[:, cols]
+        lower, upper = self._difference_bounds()
+        # Upward pass: c[i] >= c[i-1] + lower[i-1], as a running maximum of c[i] - L[i].
+        offset = np.concatenate([[0.0], np.cumsum(lower)])[:, None]
+        c = np.maximum.accumulate(c - offset, axis=0) + offset
+        # Downward pass: c[i-1] >= c[i] - upper[i-1].
+        offset = np.concatenate([[0.0], np.cumsum(upper[::-1])])[:, None]
+        c = (np.maximum.accumulate(c[::-1] + offset, axis=0) - offset)[::-1]
+        self.coeffs[:, cols] = c
+
+    def _difference_bounds(self):
+        """Bounds (eV) on c[i+1] - c[i] along H; the first and last are mirrored, so -d must also fit."""
+        n, dh = self.window.n_h, self.window.dh
+        lower = np.full(n, self.slope_min * dh)
+        upper = np.full(n, self.slope_max * dh)
+        for i in (0, n - 1):
+            lower[i] = max(self.slope_min, -self.slope_max) * dh
+            upper[i] = min(self.slope_max, -self.slope_min) * dh
+        return lower, upper
+
+    def is_flat(self, flatness, min_count, visits=None):
+        """Whether the visits since the last reset are flat over the reachable bins.
+
+        Reachable: bins visited at least min_count times over the whole learning (visits; the histogram itself
+        when not given). Flat: every reachable bin holds at least flatness * their mean in the histogram.
+        """
+        visits = self.histogram if visits is None else visits
+        reachable = visits >= min_count
+        if not reachable.any():
             return False
-        return visited.min() >= flatness * visited.mean()
+        counts = self.histogram[reachable]
+        return bool(counts.min() >= flatness * counts.mean())
 
     # --- state -----------------------------------------------------------------------------------------------
     def state(self):
@@ -192,3 +217,4 @@ class WangLandauBias:
     def load_state(self, state):
         self.coeffs[...] = state["coeffs"]
         self.histogram[...] = state["histogram"]
+        self._padded_cache = None

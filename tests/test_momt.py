@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from nnpdistill.lammps_driver import Simulation
-from nnpdistill.momt import MOMT
+from nnpdistill.momt_dynamics import MOMT
 from nnpdistill.structures import crystal
 from nnpdistill.wang_landau import Window, WangLandauBias
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from nnpdistill.order import order_parameter
+from nnpdistill.order import order_parameter, order_parameter_box
 from nnpdistill.structures import crystal
 
 
@@ -69,3 +69,13 @@ def test_batch_equals_frame_by_frame():
 def test_wrong_cell_shape_is_refused():
     with pytest.raises(ValueError, match="cell shape"):
         order_parameter(np.zeros((4, 3)), np.eye(2), 1)
+
+
+def test_box_fast_path_equals_general_function():
+    rng = np.random.default_rng(4)
+    lengths = np.array([10.5, 10.7, 10.4])
+    positions = rng.uniform(-1.0, 11.0, (108, 3))
+    value, grad = order_parameter(positions, np.diag(lengths), 3)
+    fast_value, fast_grad = order_parameter_box(positions, lengths, 3)
+    assert fast_value == pytest.approx(value, rel=1e-12)
+    np.testing.assert_allclose(fast_grad, grad, rtol=1e-10, atol=1e-12)

