@@ -47,3 +47,79 @@ def npt_energy(runs, path):
         order_ax.set_ylim(bottom=min(0.0, np.nanmin([d.extras["O"].min() for d in runs.values()])))
         energy_ax.legend()
     save(fig, path)
+
+
+def momt_energy(data, path, crystal_order_fraction):
+    """Fig. S1b: potential energy and O vs time of the frozen-bias MOMT production, coloured by phase."""
+    t = sampling_time_ps(data)
+    crystal = data.extras["O"] > crystal_order_fraction * data.n_atoms
+    fig, (energy_ax, order_ax) = plt.subplots(2, 1, figsize=(7, 6), sharex=True)
+    energy_ax.plot(t, data.energy, lw=0.4, color="0.6")
+    energy_ax.scatter(t[crystal], data.energy[crystal], s=1.5, color="tab:blue", label="crystal (O high)")
+    energy_ax.scatter(t[~crystal], data.energy[~crystal], s=1.5, color="tab:orange", label="liquid (O low)")
+    energy_ax.set_ylabel("potential energy E (eV)")
+    energy_ax.set_title(f"{data.attrs['system']}: MOMT at {data.attrs['temperature_K']:g} K, "
+                        f"{data.attrs['pressure_bar']:g} bar (frozen bias)")
+    energy_ax.legend(markerscale=5)
+    order_ax.plot(t, data.extras["O"], lw=0.5)
+    order_ax.set_ylabel("order parameter O")
+    order_ax.set_xlabel("time (ps)")
+    save(fig, path)
+
+
+def momt_timeseries(records, path):
+    """Fig. S3: H and O vs time of whole MOMT runs (learning and production) for several systems.
+
+    records: {system: contents of momt_bias.npz}.
+    """
+    fig, axes = plt.subplots(2, len(records), figsize=(6 * len(records), 6), squeeze=False)
+    for column, (system, rec) in enumerate(records.items()):
+        trace = rec["trace"]
+        dt_ps = float(rec["timestep_fs"]) / 1000.0
+        t = trace[:, 0] * dt_ps
+        for ax, col, label in ((axes[0, column], 1, "H = U + P0 V (eV)"), (axes[1, column], 2, "O")):
+            ax.plot(t, trace[:, col], lw=0.3)
+            ax.axvline(float(rec["produce_start"]) * dt_ps, color="k", ls="--", lw=0.8)
+            ax.set_ylabel(label)
+        axes[0, column].set_title(f"{system} at {float(rec['temperature_K']):g} K (dashed: bias frozen)")
+        axes[1, column].set_xlabel("time (ps)")
+    save(fig, path)
+
+
+def momt_maps(rec, system, path):
+    """The (H, O) visits during learning and the learned bias, as heat maps."""
+    h_edges, o_edges = rec["h_edges_eV"], rec["o_edges"]
+    extent = [o_edges[0], o_edges[-1], h_edges[0], h_edges[-1]]
+    fig, (visits_ax, bias_ax) = plt.subplots(1, 2, figsize=(11, 4.5))
+    visits = np.ma.masked_equal(rec["visits"], 0)
+    image = visits_ax.imshow(visits, origin="lower", aspect="auto", extent=extent, cmap="viridis")
+    fig.colorbar(image, ax=visits_ax, label="visits while learning")
+    coeffs = rec["coeffs"]
+    image = bias_ax.imshow(coeffs, origin="lower", aspect="auto", extent=extent, cmap="magma")
+    fig.colorbar(image, ax=bias_ax, label="bias dH (eV, grid nodes)")
+    for ax in (visits_ax, bias_ax):
+        ax.set_xlabel("O")
+        ax.set_ylabel("H (eV)")
+    visits_ax.set_title(f"{system}: histogram")
+    bias_ax.set_title(f"{system}: learned bias")
+    save(fig, path)
+
+
+def momt_thermo(table, path, system, melting_K=None):
+    """Reweighted <H>, Cp and crystal fraction vs temperature."""
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
+    axes[0].plot(table["T_K"], table["H_mean_eV"])
+    axes[0].set_ylabel("<H> (eV)")
+    axes[1].plot(table["T_K"], table["Cp_kB_per_atom"])
+    axes[1].set_ylabel("Cp (kB per atom, potential part)")
+    axes[2].plot(table["T_K"], table["crystal_fraction"])
+    axes[2].set_ylabel("crystal fraction")
+    axes[2].set_ylim(-0.02, 1.02)
+    if melting_K is not None:
+        for ax in axes:
+            ax.axvline(melting_K, color="k", ls="--", lw=0.8)
+        axes[2].set_title(f"equal phases at {melting_K:.0f} K")
+    for ax in axes:
+        ax.set_xlabel("T (K)")
+    fig.suptitle(f"{system}: reweighted MOMT production")
+    save(fig, path)

@@ -18,6 +18,7 @@ uninterrupted one would.
 import json
 import logging
 import os
+import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -100,19 +101,24 @@ class MOMTRun:
         return {
             "phase": "equilibrate", "step": 0, "ln_f": self.s.learning.ln_f_initial, "one_over_t_mode": False,
             "deposits": 0, "learn_start": None, "produce_start": None, "frames": 0, "chunks": [], "restart": None,
-            "factor_min": None, "factor_max": None, "history": [], "settings": _jsonable(asdict(self.s)),
+            "factor_min": None, "factor_max": None, "history": [], "identity": self._identity(),
         }
 
+    def _identity(self):
+        return _jsonable({"settings": asdict(self.s), "seed": self.seed, "element": self.element,
+                          "n_cells": self.n_cells})
+
     def _load(self):
+        """Load the checkpoint; False (and nothing loaded) if it was made by another configuration."""
         with np.load(self.state_file, allow_pickle=False) as data:
             state = json.loads(str(data["state"]))
-            if state["settings"] != _jsonable(asdict(self.s)):
-                raise MOMTError(f"{self.state_file}: checkpoint was made with other settings; delete "
-                                f"{self.workdir} to start over")
+            if state["identity"] != self._identity():
+                return False
             self.bias.load_state({"coeffs": data["coeffs"], "histogram": data["histogram"]})
             self.visits = data["visits"].copy()
             self.trace = [tuple(row) for row in data["trace"]]
         self.state = state
+        return True
 
     def _save(self):
         tmp = self.workdir / "state.tmp.npz"
@@ -192,11 +198,14 @@ class MOMTRun:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.visits = np.zeros_like(self.bias.histogram)
         self.trace = []
-        if self.state_file.exists():
-            self._load()
+        if self.state_file.exists() and self._load():
             log.info("resuming MOMT from step %d (%s, %d frames)", self.state["step"], self.state["phase"],
                      self.state["frames"])
         else:
+            if self.state_file.exists():
+                log.warning("%s holds a checkpoint of another configuration; starting over", self.workdir)
+                shutil.rmtree(self.workdir)
+                self.workdir.mkdir(parents=True)
             self.state = self._fresh_state()
         self._open()
         if self.state["phase"] == "equilibrate":
@@ -242,7 +251,9 @@ class MOMTRun:
         sched, st = self.s.learning, self.state
         visited = int((self.visits > 0).sum())
         flat = self.bias.is_flat(sched.flatness, sched.min_count, self.visits)
-        inverse_t = visited / max(st["deposits"], 1)
+        # 1/t with t in deposits per bin; a deposit spreads over about 2 pi sigma_H sigma_O bins of the grid.
+        kernel_area = 2.0 * np.pi * self.s.kernel_bins[0] * self.s.kernel_bins[1]
+        inverse_t = visited / (max(st["deposits"], 1) * kernel_area)
         if st["one_over_t_mode"]:
             st["ln_f"] = inverse_t
         elif flat:
@@ -325,7 +336,7 @@ class MOMTRun:
             "trace_columns": np.array(TRACE_COLUMNS),
             "h_edges_eV": np.linspace(w.h_min, w.h_max, w.n_h + 1),
             "o_edges": np.linspace(w.o_min, w.o_max, w.n_o + 1),
-            "temperature_K": self.s.temperature_K, "pressure_bar": self.s.pressure_bar,
+            "temperature_K": self.s.temperature_K, "pressure_bar": self.s.pressure_bar, "timestep_fs": self.s.timestep_fs,
             "factor_range": np.array([self.state["factor_min"], self.state["factor_max"]], dtype=float),
             "factor_band": np.array(self.bias.factor_range()),
             "learn_start": self.state["learn_start"], "produce_start": self.state["produce_start"],

@@ -193,14 +193,15 @@ class WangLandauBias:
         """Whether the visits since the last reset are flat over the reachable bins.
 
         Reachable: bins visited at least min_count times over the whole learning (visits; the histogram itself
-        when not given). Flat: every reachable bin holds at least flatness * their mean in the histogram.
+        when not given). Flat: every reachable bin holds at least flatness * their mean in the histogram, and at
+        least one visit (so flatness 0 is the 1/t method's criterion: every reachable bin visited again).
         """
         visits = self.histogram if visits is None else visits
         reachable = visits >= min_count
         if not reachable.any():
             return False
         counts = self.histogram[reachable]
-        return bool(counts.min() >= flatness * counts.mean())
+        return bool(counts.min() >= max(1.0, flatness * counts.mean()))
 
     # --- state -----------------------------------------------------------------------------------------------
     def state(self):

@@ -16,7 +16,8 @@ npt_settings = npt.NPTSettings(
                                 "melt_temperature_K", "melt_steps", "cool_steps")},
     crystal_order_fraction=snakemake.params.crystal_order_fraction,
 )
-potential = Potential(snakemake.input.potential, snakemake.params.pair_style, snakemake.params.sha256)
+spec = snakemake.params.potential
+potential = Potential(snakemake.input.potential, spec["pair_style"], spec["sha256"])
 logging.info("NPT %s from %s: %s", snakemake.wildcards.system, phase, npt_settings)
 start = time.perf_counter()
 data = npt.sample(system["element"], system["fcc_cells"], phase, potential, npt_settings,

@@ -42,9 +42,28 @@ def _check_references():
     for name, system in config["systems"].items():
         if system["potential"] not in config["potentials"]:
             errors.append(f"systems.{name}.potential: '{system['potential']}' is not a key of potentials")
-    for name in config["npt"]["systems"]:
-        if name not in config["systems"]:
-            errors.append(f"npt.systems: '{name}' is not a key of systems")
+    for stage in ("npt", "momt"):
+        for name in config[stage]["systems"]:
+            if name not in config["systems"]:
+                errors.append(f"{stage}.systems: '{name}' is not a key of systems")
+            elif stage == "momt" and "momt" not in config["systems"][name]:
+                errors.append(f"momt.systems: system '{name}' has no momt window (systems.{name}.momt)")
+    for name, spec in config["systems"].items():
+        window = spec.get("momt")
+        if window is None:
+            continue
+        for key in ("h_range_eV", "o_range"):
+            low, high = window[key]
+            if not low < high:
+                errors.append(f"systems.{name}.momt.{key}: empty range [{low}, {high}]")
+        if not window["t_min_K"] < spec["temperature_K"] < window["t_max_K"]:
+            errors.append(f"systems.{name}.momt: need t_min_K < temperature_K < t_max_K, got "
+                          f"{window['t_min_K']} < {spec['temperature_K']} < {window['t_max_K']}")
+    for key in ("s1b_system", "s3_systems"):
+        names = config["figures"][key]
+        for name in [names] if isinstance(names, str) else names:
+            if name not in config["momt"]["systems"]:
+                errors.append(f"figures.{key}: '{name}' is not one of momt.systems")
     errors += check_potentials(config["potentials"])
     if errors:
         raise WorkflowError("Invalid configuration:\n  " + "\n  ".join(errors))
@@ -61,6 +80,7 @@ def potential_file(wildcards):
     return f"results/potentials/{system(wildcards)['potential']}.eam"
 
 
+
 def potential_source(wildcards):
     path = config["potentials"][wildcards.potential]["path"]
     return path if os.path.exists(path) else []
@@ -72,3 +92,13 @@ def rule_resources(name):
 
 def npt_outputs():
     return expand("results/{system}/npt_{phase}.h5", system=config["npt"]["systems"], phase=config["npt"]["phases"])
+
+
+def momt_outputs():
+    return expand("results/{system}/momt.h5", system=config["momt"]["systems"]) + expand(
+        "results/{system}/momt_bias.npz", system=config["momt"]["systems"]
+    )
+
+
+def potential_spec(wildcards):
+    return config["potentials"][system(wildcards)["potential"]]

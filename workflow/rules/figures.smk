@@ -21,3 +21,64 @@ rule fig_s1a:
         "../../envs/nnpdistill.yaml"
     script:
         "../../scripts/fig_s1a.py"
+
+
+rule fig_s1b:
+    input:
+        f"results/{config['figures']['s1b_system']}/momt.h5",
+    output:
+        "results/figures/fig_s1b_momt_energy.png",
+    params:
+        crystal_order_fraction=config["crystal_order_fraction"],
+    log:
+        "results/logs/figures/fig_s1b.log",
+    benchmark:
+        "results/benchmarks/figures/fig_s1b.tsv"
+    threads: rule_resources("figures")["threads"]
+    resources:
+        mem_mb=rule_resources("figures")["mem_mb"],
+        runtime=rule_resources("figures")["runtime"],
+    conda:
+        "../../envs/nnpdistill.yaml"
+    script:
+        "../../scripts/fig_s1b.py"
+
+
+rule fig_s3:
+    input:
+        expand("results/{system}/momt_bias.npz", system=config["figures"]["s3_systems"]),
+    output:
+        "results/figures/fig_s3_momt_timeseries.png",
+    params:
+        systems=config["figures"]["s3_systems"],
+    log:
+        "results/logs/figures/fig_s3.log",
+    benchmark:
+        "results/benchmarks/figures/fig_s3.tsv"
+    threads: rule_resources("figures")["threads"]
+    resources:
+        mem_mb=rule_resources("figures")["mem_mb"],
+        runtime=rule_resources("figures")["runtime"],
+    conda:
+        "../../envs/nnpdistill.yaml"
+    script:
+        "../../scripts/fig_s3.py"
+
+
+rule momt_maps:
+    input:
+        "results/{system}/momt_bias.npz",
+    output:
+        "results/figures/momt_bias_{system}.png",
+    log:
+        "results/logs/figures/momt_bias_{system}.log",
+    benchmark:
+        "results/benchmarks/figures/momt_bias_{system}.tsv"
+    threads: rule_resources("figures")["threads"]
+    resources:
+        mem_mb=rule_resources("figures")["mem_mb"],
+        runtime=rule_resources("figures")["runtime"],
+    conda:
+        "../../envs/nnpdistill.yaml"
+    script:
+        "../../scripts/momt_maps.py"

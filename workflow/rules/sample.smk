@@ -13,8 +13,7 @@ rule npt:
         npt=config["npt"],
         seed=config["seed"],
         crystal_order_fraction=config["crystal_order_fraction"],
-        sha256=lambda wildcards: config["potentials"][system(wildcards)["potential"]]["sha256"],
-        pair_style=lambda wildcards: config["potentials"][system(wildcards)["potential"]]["pair_style"],
+        potential=potential_spec,
     log:
         main="results/logs/npt/{system}_{phase}.log",
         lammps="results/logs/npt/{system}_{phase}.lammps.log",
@@ -30,6 +29,59 @@ rule npt:
         "../../scripts/npt.py"
 
 
+rule momt:
+    input:
+        potential=potential_file,
+    output:
+        dataset="results/{system}/momt.h5",
+        bias="results/{system}/momt_bias.npz",
+    params:
+        system=system,
+        momt=config["momt"],
+        seed=config["seed"],
+        potential=potential_spec,
+        workdir=lambda wildcards: f"results/{wildcards.system}/momt_work",
+    log:
+        main="results/logs/momt/{system}.log",
+        lammps="results/logs/momt/{system}.lammps.log",
+    benchmark:
+        "results/benchmarks/momt/{system}.tsv"
+    threads: rule_resources("momt")["threads"]
+    resources:
+        mem_mb=rule_resources("momt")["mem_mb"],
+        runtime=rule_resources("momt")["runtime"],
+    conda:
+        "../../envs/nnpdistill.yaml"
+    script:
+        "../../scripts/momt.py"
+
+
+rule momt_thermo:
+    input:
+        "results/{system}/momt.h5",
+    output:
+        csv="results/{system}/momt_thermo.csv",
+        png="results/figures/momt_thermo_{system}.png",
+    params:
+        system=system,
+        reweight=config["momt"]["reweight"],
+        crystal_order_fraction=config["crystal_order_fraction"],
+    log:
+        "results/logs/momt_thermo/{system}.log",
+    benchmark:
+        "results/benchmarks/momt_thermo/{system}.tsv"
+    threads: rule_resources("momt_thermo")["threads"]
+    resources:
+        mem_mb=rule_resources("momt_thermo")["mem_mb"],
+        runtime=rule_resources("momt_thermo")["runtime"],
+    conda:
+        "../../envs/nnpdistill.yaml"
+    script:
+        "../../scripts/momt_thermo.py"
+
+
 rule sample:
     input:
         npt_outputs(),
+        momt_outputs(),
+        expand("results/{system}/momt_thermo.csv", system=config["momt"]["systems"]),

@@ -1,0 +1,48 @@
+"""MOMT sampling of one system (Supplementary Note 1.2): resumable learning and production."""
+
+import logging
+import shutil
+import time
+
+import numpy as np
+
+from nnpdistill import dataset, logs
+from nnpdistill.momt import LearningSchedule, MOMTRun, MOMTSettings
+from nnpdistill.potential import Potential
+from nnpdistill.wang_landau import Window
+
+stream = logs.to_file(snakemake.log["main"])
+system, cfg = snakemake.params.system, snakemake.params.momt
+win = system["momt"]
+settings = MOMTSettings(
+    temperature_K=system["temperature_K"],
+    pressure_bar=system["pressure_bar"],
+    t_min_K=win["t_min_K"],
+    t_max_K=win["t_max_K"],
+    window=Window(*win["h_range_eV"], win["h_bins"], *win["o_range"], win["o_bins"]),
+    kernel_bins=tuple(cfg["kernel_bins"]),
+    timestep_fs=cfg["timestep_fs"],
+    tdamp_fs=cfg["tdamp_fs"],
+    pdamp_fs=cfg["pdamp_fs"],
+    equilibrate_steps=cfg["equilibrate_steps"],
+    learning=LearningSchedule(**cfg["learning"]),
+    n_frames=cfg["production"]["n_frames"],
+    sample_every=cfg["production"]["sample_every"],
+    checkpoint_every=cfg["checkpoint_every"],
+    trace_every=cfg["trace_every"],
+)
+spec = snakemake.params.potential
+potential = Potential(snakemake.input.potential, spec["pair_style"], spec["sha256"])
+start = time.perf_counter()
+run = MOMTRun(system["element"], system["fcc_cells"], potential, settings, seed=snakemake.params.seed,
+              workdir=snakemake.params.workdir, log_file=snakemake.log["lammps"], progress=stream)
+data = run.run()
+data.attrs.update(system=snakemake.wildcards.system, potential_sha256=potential.sha256, settings=cfg,
+                  window=win)
+dataset.write(snakemake.output.dataset, data)
+tmp = snakemake.output.bias + ".tmp.npz"
+np.savez(tmp, **run.bias_record())
+shutil.move(tmp, snakemake.output.bias)
+shutil.rmtree(snakemake.params.workdir)
+logging.info("%d frames; 1 + d dH/dH stayed in [%.3f, %.3f] (band %s); %.1f s", len(data),
+             run.state["factor_min"], run.state["factor_max"], run.bias.factor_range(), time.perf_counter() - start)
