@@ -3,8 +3,9 @@
 One run goes through three phases, each resumable:
 - equilibrate: plain NPT of the FCC start at T0, P0 (the bias attached but zero);
 - learn: Wang-Landau deposits of kT0 * ln f every deposit_every steps; every check_every steps, ln f is
-  multiplied by ln_f_factor when the visited part of the (H, O) histogram is flat (or follows 1/t once
-  one_over_t allows it); learning stops at ln_f_final or after max_steps;
+  multiplied by ln_f_factor when the reachable part of the (H, O) histogram is flat, or when a stage has lasted
+  stage_max_steps (a schedule, 0 for none), and follows 1/t once one_over_t allows it; learning stops at
+  ln_f_final or after max_steps;
 - produce: the bias frozen, a frame every sample_every steps (unbiased EAM energy and forces as labels).
 
 Checkpoints (every checkpoint_every steps, and at each phase change) write, into a work folder, the frames
@@ -50,6 +51,7 @@ class LearningSchedule:
     check_every: int
     max_steps: int
     one_over_t: bool
+    stage_max_steps: int = 0
 
 
 @dataclass(frozen=True)
@@ -100,7 +102,7 @@ class MOMTRun:
     def _fresh_state(self):
         return {
             "phase": "equilibrate", "step": 0, "ln_f": self.s.learning.ln_f_initial, "one_over_t_mode": False,
-            "deposits": 0, "learn_start": None, "produce_start": None, "frames": 0, "chunks": [], "restart": None,
+            "deposits": 0, "learn_start": None, "stage_start": None, "produce_start": None, "frames": 0, "chunks": [], "restart": None,
             "factor_min": None, "factor_max": None, "history": [], "identity": self._identity(),
         }
 
@@ -219,7 +221,8 @@ class MOMTRun:
 
     def _equilibrate(self):
         self._advance(self.s.equilibrate_steps)
-        self.state.update(phase="learn", learn_start=int(self.sim.lmp.get_thermo("step")))
+        step = int(self.sim.lmp.get_thermo("step"))
+        self.state.update(phase="learn", learn_start=step, stage_start=step)
         log.info("equilibrated %d steps of plain NPT; learning starts", self.s.equilibrate_steps)
         self.checkpoint()
 
@@ -256,8 +259,9 @@ class MOMTRun:
         inverse_t = visited / (max(st["deposits"], 1) * kernel_area)
         if st["one_over_t_mode"]:
             st["ln_f"] = inverse_t
-        elif flat:
+        elif flat or (sched.stage_max_steps and step - st["stage_start"] >= sched.stage_max_steps):
             st["ln_f"] *= sched.ln_f_factor
+            st["stage_start"] = step
             self.bias.histogram[...] = 0
             if sched.one_over_t and st["ln_f"] < inverse_t:
                 st["one_over_t_mode"] = True
@@ -345,3 +349,20 @@ class MOMTRun:
 
 def _jsonable(value):
     return json.loads(json.dumps(value, default=lambda o: asdict(o) if hasattr(o, "__dataclass_fields__") else o))
+
+
+def phase_crossings(O, n_atoms, crystal_order_fraction):
+    """Number of completed crystal <-> liquid changes along a time series of O.
+
+    With hysteresis, so that noise near one threshold is not counted: crystal above crystal_order_fraction * N,
+    liquid below half of that, and frames in between keep the last phase.
+    """
+    high = crystal_order_fraction * n_atoms
+    low = 0.5 * high
+    phase, changes = None, 0
+    for value in np.asarray(O):
+        now = "crystal" if value > high else "liquid" if value < low else phase
+        if phase is not None and now != phase:
+            changes += 1
+        phase = now
+    return changes

@@ -1,6 +1,12 @@
 """Fig. S1b: energy vs time of the frozen-bias MOMT production."""
 
+import logging
+
 from nnpdistill import dataset, figures, logs
 
 logs.to_file(snakemake.log[0])
-figures.momt_energy(dataset.read(snakemake.input[0]), snakemake.output[0], snakemake.params.crystal_order_fraction)
+data = dataset.read(snakemake.input[0])
+figures.momt_energy(data, snakemake.output[0], snakemake.params.crystal_order_fraction)
+crystal = (data.extras["O"] > snakemake.params.crystal_order_fraction * data.n_atoms).mean()
+logging.info("%s: %d frames, %.1f %% crystalline -> %s", snakemake.input[0], len(data), 100 * crystal,
+             snakemake.output[0])

@@ -7,7 +7,7 @@ import time
 import numpy as np
 
 from nnpdistill import dataset, logs
-from nnpdistill.momt import LearningSchedule, MOMTRun, MOMTSettings
+from nnpdistill.momt import LearningSchedule, MOMTRun, MOMTSettings, phase_crossings
 from nnpdistill.potential import Potential
 from nnpdistill.wang_landau import Window
 
@@ -37,12 +37,14 @@ start = time.perf_counter()
 run = MOMTRun(system["element"], system["fcc_cells"], potential, settings, seed=snakemake.params.seed,
               workdir=snakemake.params.workdir, log_file=snakemake.log["lammps"], progress=stream)
 data = run.run()
+crossings = phase_crossings(data.extras["O"], data.n_atoms, snakemake.params.crystal_order_fraction)
 data.attrs.update(system=snakemake.wildcards.system, potential_sha256=potential.sha256, settings=cfg,
-                  window=win)
+                  window=win, production_phase_changes=crossings)
 dataset.write(snakemake.output.dataset, data)
 tmp = snakemake.output.bias + ".tmp.npz"
 np.savez(tmp, **run.bias_record())
 shutil.move(tmp, snakemake.output.bias)
 shutil.rmtree(snakemake.params.workdir)
+logging.info("production: %d crystal <-> liquid changes in %d frames", crossings, len(data))
 logging.info("%d frames; 1 + d dH/dH stayed in [%.3f, %.3f] (band %s); %.1f s", len(data),
              run.state["factor_min"], run.state["factor_max"], run.bias.factor_range(), time.perf_counter() - start)

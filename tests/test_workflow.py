@@ -22,7 +22,8 @@ def test_lint_is_clean():
 def test_dry_run_of_each_config(tmp_path, name):
     result = snakemake(tmp_path, config_from(name, tmp_path), "--dry-run")
     assert result.returncode == 0, result.stderr
-    assert "npt" in result.stdout and "fig_s1a" in result.stdout
+    for rule in ("npt", "momt", "momt_thermo", "fig_s1a", "fig_s1b", "fig_s3", "momt_maps"):
+        assert rule in result.stdout
 
 
 def test_default_config_is_picked_up_without_configfile():
@@ -57,7 +58,9 @@ def test_npt_datasets_hold_both_phases(test_run):
 
 @pytest.mark.slow
 def test_every_job_wrote_a_log_and_a_benchmark(test_run):
-    for stage, names in {"npt": ["ni32_fcc", "ni32_liquid"], "potential": ["ninb"], "figures": ["fig_s1a"]}.items():
+    expected = {"npt": ["ni32_fcc", "ni32_liquid"], "potential": ["ninb"], "momt": ["ni32"], "momt_thermo": ["ni32"],
+                "figures": ["fig_s1a", "fig_s1b", "fig_s3", "momt_bias_ni32"]}
+    for stage, names in expected.items():
         for name in names:
             assert (test_run / f"results/logs/{stage}/{name}.log").stat().st_size > 0
             assert (test_run / f"results/benchmarks/{stage}/{name}.tsv").exists()
@@ -69,3 +72,45 @@ def test_same_config_gives_byte_identical_datasets(test_run, tmp_path):
     assert result.returncode == 0, result.stderr
     again = (tmp_path / "results/ni32/npt_liquid.h5").read_bytes()
     assert again == (test_run / "results/ni32/npt_liquid.h5").read_bytes()
+
+
+@pytest.mark.slow
+def test_momt_walker_crosses_between_crystal_and_liquid(test_run):
+    from nnpdistill.momt import phase_crossings
+
+    with np.load(test_run / "results/ni32/momt_bias.npz") as record:
+        trace, learn_start = record["trace"], int(record["learn_start"])
+        low, high = record["factor_range"]
+        band = record["factor_band"]
+    learning = trace[trace[:, 0] >= learn_start]
+    assert phase_crossings(learning[:, 2], 32, 0.3) >= 2
+    assert band[0] - 1e-9 <= low < high <= band[1] + 1e-9
+
+
+@pytest.mark.slow
+def test_momt_frames_carry_unbiased_eam_labels(test_run, potential):
+    from ase import Atoms
+
+    from nnpdistill.lammps_driver import Simulation
+
+    data = dataset.read(test_run / "results/ni32/momt.h5")
+    assert len(data) == 200 and np.ptp(data.extras["factor"]) > 0.0
+    for i in (0, len(data) - 1):
+        atoms = Atoms("Ni32", positions=data.positions[i], cell=data.cells[i], pbc=True)
+        with Simulation(atoms, potential) as fresh:
+            energy, forces = fresh.single_point()
+        assert energy == pytest.approx(data.energy[i], abs=1e-9)
+        np.testing.assert_allclose(forces, data.forces[i], atol=1e-9)
+
+
+@pytest.mark.slow
+def test_reweighting_a_plain_npt_run_to_its_own_temperature(test_run):
+    from nnpdistill.reweight import thermo_table
+
+    data = dataset.read(test_run / "results/ni32/npt_liquid.h5")
+    H = data.extras["H"]
+    row = thermo_table(H, np.zeros_like(H), data.extras["O"], 32, [2000.0], 2000.0, 0.3).iloc[0]
+    assert row["H_mean_eV"] == pytest.approx(H.mean(), rel=1e-12)
+    assert row["H_std_eV"] == pytest.approx(H.std(), rel=1e-9)
+    table = pd.read_csv(test_run / "results/ni32/momt_thermo.csv")
+    assert list(table["T_K"]) == [1800.0, 1900.0, 2000.0, 2100.0, 2200.0]

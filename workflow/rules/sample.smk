@@ -40,6 +40,7 @@ rule momt:
         momt=config["momt"],
         seed=config["seed"],
         potential=potential_spec,
+        crystal_order_fraction=config["crystal_order_fraction"],
         workdir=lambda wildcards: f"results/{wildcards.system}/momt_work",
     log:
         main="results/logs/momt/{system}.log",
