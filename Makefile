@@ -28,6 +28,7 @@ lint: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(BIN)/python scripts/bench_npt.py
+	$(BIN)/python scripts/bench_momt.py
 
 clean-venv:
 	rm -rf $(VENV)

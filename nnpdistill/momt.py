@@ -366,3 +366,25 @@ def phase_crossings(O, n_atoms, crystal_order_fraction):
             changes += 1
         phase = now
     return changes
+
+
+def settings_from_config(system, momt):
+    """MOMTSettings from a system's config entry (with its momt window) and the config's momt section."""
+    win = system["momt"]
+    return MOMTSettings(
+        temperature_K=system["temperature_K"],
+        pressure_bar=system["pressure_bar"],
+        t_min_K=win["t_min_K"],
+        t_max_K=win["t_max_K"],
+        window=Window(*win["h_range_eV"], win["h_bins"], *win["o_range"], win["o_bins"]),
+        kernel_bins=tuple(momt["kernel_bins"]),
+        timestep_fs=momt["timestep_fs"],
+        tdamp_fs=momt["tdamp_fs"],
+        pdamp_fs=momt["pdamp_fs"],
+        equilibrate_steps=momt["equilibrate_steps"],
+        learning=LearningSchedule(**momt["learning"]),
+        n_frames=momt["production"]["n_frames"],
+        sample_every=momt["production"]["sample_every"],
+        checkpoint_every=momt["checkpoint_every"],
+        trace_every=momt["trace_every"],
+    )

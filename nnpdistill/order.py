@@ -59,11 +59,11 @@ def order_parameter_box(positions, lengths, n):
 
     For the MD callback, where it runs every step: same value and gradient as order_parameter.
     """
-    scale = (2.0 * np.pi * n) / np.asarray(lengths, dtype=float)
-    phase = (positions * scale) @ FCC_111.T
-    cos, sin = np.cos(phase), np.sin(phase)
-    c_sum, s_sum = cos.sum(axis=0), sin.sum(axis=0)
+    k = FCC_111.T * ((2.0 * np.pi * n) / np.asarray(lengths, dtype=float))[:, None]  # columns: wave vectors
+    waves = np.exp(1j * (positions @ k))
+    s = waves.sum(axis=0)
     norm = 1.0 / (len(FCC_111) * len(positions))
-    value = norm * float(c_sum @ c_sum + s_sum @ s_sum)
-    grad = ((2.0 * norm) * ((s_sum * cos - c_sum * sin) @ FCC_111)) * scale
+    value = norm * float((s.real**2 + s.imag**2).sum())
+    # d|S|^2/dr_a = -2 k Im(exp(i k.r_a) conj(S))
+    grad = (-2.0 * norm) * ((waves * s.conj()).imag @ k.T)
     return value, grad

@@ -7,30 +7,12 @@ import time
 import numpy as np
 
 from nnpdistill import dataset, logs
-from nnpdistill.momt import LearningSchedule, MOMTRun, MOMTSettings, phase_crossings
+from nnpdistill.momt import MOMTRun, phase_crossings, settings_from_config
 from nnpdistill.potential import Potential
-from nnpdistill.wang_landau import Window
 
 stream = logs.to_file(snakemake.log["main"])
 system, cfg = snakemake.params.system, snakemake.params.momt
-win = system["momt"]
-settings = MOMTSettings(
-    temperature_K=system["temperature_K"],
-    pressure_bar=system["pressure_bar"],
-    t_min_K=win["t_min_K"],
-    t_max_K=win["t_max_K"],
-    window=Window(*win["h_range_eV"], win["h_bins"], *win["o_range"], win["o_bins"]),
-    kernel_bins=tuple(cfg["kernel_bins"]),
-    timestep_fs=cfg["timestep_fs"],
-    tdamp_fs=cfg["tdamp_fs"],
-    pdamp_fs=cfg["pdamp_fs"],
-    equilibrate_steps=cfg["equilibrate_steps"],
-    learning=LearningSchedule(**cfg["learning"]),
-    n_frames=cfg["production"]["n_frames"],
-    sample_every=cfg["production"]["sample_every"],
-    checkpoint_every=cfg["checkpoint_every"],
-    trace_every=cfg["trace_every"],
-)
+settings = settings_from_config(system, cfg)
 spec = snakemake.params.potential
 potential = Potential(snakemake.input.potential, spec["pair_style"], spec["sha256"])
 start = time.perf_counter()
@@ -39,7 +21,7 @@ run = MOMTRun(system["element"], system["fcc_cells"], potential, settings, seed=
 data = run.run()
 crossings = phase_crossings(data.extras["O"], data.n_atoms, snakemake.params.crystal_order_fraction)
 data.attrs.update(system=snakemake.wildcards.system, potential_sha256=potential.sha256, settings=cfg,
-                  window=win, production_phase_changes=crossings)
+                  window=system["momt"], production_phase_changes=crossings)
 dataset.write(snakemake.output.dataset, data)
 tmp = snakemake.output.bias + ".tmp.npz"
 np.savez(tmp, **run.bias_record())
