@@ -102,8 +102,9 @@ class MOMTRun:
     def _fresh_state(self):
         return {
             "phase": "equilibrate", "step": 0, "ln_f": self.s.learning.ln_f_initial, "one_over_t_mode": False,
-            "deposits": 0, "learn_start": None, "stage_start": None, "produce_start": None, "frames": 0, "chunks": [], "restart": None,
-            "factor_min": None, "factor_max": None, "history": [], "identity": self._identity(),
+            "deposits": 0, "learn_start": None, "stage_start": None, "produce_start": None, "frames": 0,
+            "chunks": [], "restart": None, "factor_min": None, "factor_max": None, "history": [],
+            "identity": self._identity(),
         }
 
     def _identity(self):

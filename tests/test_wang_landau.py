@@ -1,0 +1,70 @@
+import numpy as np
+import pytest
+
+from nnpdistill.wang_landau import K_B_EV, WangLandauBias, Window
+
+WINDOW = Window(-165.0, -125.0, 60, -5.0, 40.0, 110)
+
+
+def learned_bias(deposits=4000, seed=0, ln_f=1.0):
+    bias = WangLandauBias(WINDOW, 2000.0, 1000.0, 4000.0)
+    rng = np.random.default_rng(seed)
+    for _ in range(deposits):
+        bias.deposit(rng.normal(-146.0, 4.0), rng.uniform(0.0, 30.0), ln_f)
+    return bias
+
+
+def test_force_factor_stays_in_the_band_everywhere():
+    bias = learned_bias()
+    factors = [1.0 + bias.evaluate(H, O)[1] for H in np.linspace(-175.0, -115.0, 241)
+               for O in np.linspace(-10.0, 48.0, 59)]
+    low, high = bias.factor_range()
+    assert (low, high) == pytest.approx((0.5, 2.0))
+    assert min(factors) >= low - 1e-12 and max(factors) <= high + 1e-12
+    assert min(factors) < 0.55 and max(factors) > 1.9  # the learning really pushed against both bounds
+
+
+@pytest.mark.parametrize("H, O", [(-150.3, 10.2), (-146.0, 0.3), (-124.0, 20.0), (-168.0, 3.0), (-140.0, -6.0),
+                                  (-140.0, 41.5), (-120.0, 45.0)])
+def test_derivatives_match_finite_differences_inside_and_outside_the_window(H, O):
+    bias = learned_bias(deposits=1500)
+    _, d_h, d_o = bias.evaluate(H, O)
+    h = 1e-6
+    assert d_h == pytest.approx((bias.evaluate(H + h, O)[0] - bias.evaluate(H - h, O)[0]) / (2 * h), abs=1e-6)
+    assert d_o == pytest.approx((bias.evaluate(H, O + h)[0] - bias.evaluate(H, O - h)[0]) / (2 * h), abs=1e-6)
+
+
+def test_deposit_raises_the_bias_at_the_point_by_at_least_kT_ln_f():
+    bias = WangLandauBias(WINDOW, 2000.0, 1000.0, 4000.0)
+    before = bias.evaluate(-146.2, 21.7)[0]
+    bias.deposit(-146.2, 21.7, 0.01)
+    assert bias.evaluate(-146.2, 21.7)[0] - before == pytest.approx(0.01 * K_B_EV * 2000.0, rel=1e-9)
+    assert bias.histogram.sum() == 1 and bias.histogram[WINDOW.bin(-146.2, 21.7)] == 1
+    assert (bias.coeffs >= 0.0).all()
+
+
+def test_outside_the_window_walls_push_back():
+    bias = WangLandauBias(WINDOW, 2000.0, 1000.0, 4000.0)
+    assert bias.evaluate(-110.0, 10.0)[1] == pytest.approx(1.0)   # above H_max: T_eff -> T_min
+    assert bias.evaluate(-180.0, 10.0)[1] == pytest.approx(-0.5)  # below H_min: T_eff -> T_max
+    assert bias.evaluate(-150.0, 45.0)[2] > 0 > bias.evaluate(-150.0, -8.0)[2]
+
+
+def test_flatness_is_judged_on_reachable_bins():
+    bias = WangLandauBias(WINDOW, 2000.0, 1000.0, 4000.0)
+    visits = np.zeros_like(bias.histogram)
+    visits[10:20, 30:40] = 50
+    visits[0, 0] = 2  # seen, but not reachable yet at min_count 5
+    bias.histogram[10:20, 30:40] = 10
+    assert bias.is_flat(0.5, 5, visits)
+    bias.histogram[12, 33] = 1
+    assert not bias.is_flat(0.5, 5, visits) and bias.is_flat(0.0, 5, visits)
+    bias.histogram[12, 33] = 0
+    assert not bias.is_flat(0.0, 5, visits)
+
+
+def test_bad_windows_and_bands_are_refused():
+    with pytest.raises(ValueError, match="empty"):
+        Window(-125.0, -165.0, 60, -5.0, 40.0, 110)
+    with pytest.raises(ValueError, match="T_min < T0 < T_max"):
+        WangLandauBias(WINDOW, 2000.0, 2500.0, 4000.0)
