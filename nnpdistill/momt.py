@@ -4,8 +4,8 @@ One run goes through three phases, each resumable:
 - equilibrate: plain NPT of the FCC start at T0, P0 (the bias attached but zero);
 - learn: Wang-Landau deposits of kT0 * ln f every deposit_every steps; every check_every steps, ln f is
   multiplied by ln_f_factor when the reachable part of the (H, O) histogram is flat, or when a stage has lasted
-  stage_max_steps (a schedule, 0 for none), and follows 1/t once one_over_t allows it; learning stops at
-  ln_f_final or after max_steps;
+  stage_max_steps (a schedule, 0 for none) and seen stage_min_crossings crystal/liquid changes, and follows 1/t
+  once one_over_t allows it; learning stops at ln_f_final or after max_steps;
 - produce: the bias frozen, a frame every sample_every steps (unbiased EAM energy and forces as labels).
 
 Checkpoints (every checkpoint_every steps, and at each phase change) write, into a work folder, the frames
@@ -52,6 +52,7 @@ class LearningSchedule:
     max_steps: int
     one_over_t: bool
     stage_max_steps: int = 0
+    stage_min_crossings: int = 0
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class MOMTSettings:
     sample_every: int
     checkpoint_every: int
     trace_every: int
+    crystal_order_fraction: float = 0.3
 
 
 class MOMTError(RuntimeError):
@@ -104,6 +106,7 @@ class MOMTRun:
             "phase": "equilibrate", "step": 0, "ln_f": self.s.learning.ln_f_initial, "one_over_t_mode": False,
             "deposits": 0, "learn_start": None, "stage_start": None, "produce_start": None, "frames": 0,
             "chunks": [], "restart": None, "factor_min": None, "factor_max": None, "history": [],
+            "stage_changes": 0, "phase_now": None,
             "identity": self._identity(),
         }
 
@@ -175,6 +178,7 @@ class MOMTRun:
         self.sim.lmp.command("run 0")
         self.momt.trace_every = s.trace_every
         self.momt.capture_every = s.sample_every
+        self._traced = 0
         if self.state["phase"] == "learn":
             self.momt.learn(self.state["ln_f"], s.learning.deposit_every)
 
@@ -182,6 +186,7 @@ class MOMTRun:
         m = self.momt
         self.trace.extend(m.trace)
         m.trace = []
+        self._traced = 0
         lo, hi = self.state["factor_min"], self.state["factor_max"]
         if np.isfinite(m.factor_min):
             self.state["factor_min"] = m.factor_min if lo is None else min(lo, m.factor_min)
@@ -253,6 +258,10 @@ class MOMTRun:
 
     def _update_ln_f(self, step):
         sched, st = self.s.learning, self.state
+        tracker = PhaseTracker(self.n_atoms, self.s.crystal_order_fraction, st["phase_now"])
+        st["stage_changes"] += tracker.update([row[2] for row in self.momt.trace[self._traced:]])
+        st["phase_now"] = tracker.phase
+        self._traced = len(self.momt.trace)
         visited = int((self.visits > 0).sum())
         flat = self.bias.is_flat(sched.flatness, sched.min_count, self.visits)
         # 1/t with t in deposits per bin; a deposit spreads over about 2 pi sigma_H sigma_O bins of the grid.
@@ -260,9 +269,11 @@ class MOMTRun:
         inverse_t = visited / (max(st["deposits"], 1) * kernel_area)
         if st["one_over_t_mode"]:
             st["ln_f"] = inverse_t
-        elif flat or (sched.stage_max_steps and step - st["stage_start"] >= sched.stage_max_steps):
+        elif flat or (sched.stage_max_steps and step - st["stage_start"] >= sched.stage_max_steps
+                      and st["stage_changes"] >= sched.stage_min_crossings):
             st["ln_f"] *= sched.ln_f_factor
             st["stage_start"] = step
+            st["stage_changes"] = 0
             self.bias.histogram[...] = 0
             if sched.one_over_t and st["ln_f"] < inverse_t:
                 st["one_over_t_mode"] = True
@@ -270,8 +281,9 @@ class MOMTRun:
         self.momt.learn(st["ln_f"], sched.deposit_every)
         lo, hi = self.momt.factor_min, self.momt.factor_max
         st["history"].append([step, st["ln_f"], visited, bool(flat), st["one_over_t_mode"]])
-        log.info("step %d: ln f %.4g%s, %d bins visited, flat %s, 1 + d dH/dH in [%.3f, %.3f], O %.1f, H %.1f eV",
-                 step, st["ln_f"], " (1/t)" if st["one_over_t_mode"] else "", visited, flat, lo, hi,
+        log.info("step %d: ln f %.4g%s, %d bins visited, flat %s, %d phase changes this stage, "
+                 "1 + d dH/dH in [%.3f, %.3f], O %.1f, H %.1f eV", step, st["ln_f"],
+                 " (1/t)" if st["one_over_t_mode"] else "", visited, flat, st["stage_changes"], lo, hi,
                  self.momt.last["O"], self.momt.last["H"])
 
     def _produce(self):
@@ -352,25 +364,34 @@ def _jsonable(value):
     return json.loads(json.dumps(value, default=lambda o: asdict(o) if hasattr(o, "__dataclass_fields__") else o))
 
 
+class PhaseTracker:
+    """Crystal/liquid state along a time series of O, with hysteresis so that noise near a threshold is not
+    counted: crystal above crystal_order_fraction * N, liquid below half of that, in between the last phase."""
+
+    def __init__(self, n_atoms, crystal_order_fraction, phase=None):
+        self.high = crystal_order_fraction * n_atoms
+        self.low = 0.5 * self.high
+        self.phase = phase
+
+    def update(self, O):
+        """Follow the O values in order; returns how many phase changes they completed."""
+        changes = 0
+        for value in np.asarray(O, dtype=float).ravel():
+            now = "crystal" if value > self.high else "liquid" if value < self.low else self.phase
+            if self.phase is not None and now != self.phase:
+                changes += 1
+            self.phase = now
+        return changes
+
+
 def phase_crossings(O, n_atoms, crystal_order_fraction):
-    """Number of completed crystal <-> liquid changes along a time series of O.
-
-    With hysteresis, so that noise near one threshold is not counted: crystal above crystal_order_fraction * N,
-    liquid below half of that, and frames in between keep the last phase.
-    """
-    high = crystal_order_fraction * n_atoms
-    low = 0.5 * high
-    phase, changes = None, 0
-    for value in np.asarray(O):
-        now = "crystal" if value > high else "liquid" if value < low else phase
-        if phase is not None and now != phase:
-            changes += 1
-        phase = now
-    return changes
+    """Number of completed crystal <-> liquid changes along a time series of O (see PhaseTracker)."""
+    return PhaseTracker(n_atoms, crystal_order_fraction).update(O)
 
 
-def settings_from_config(system, momt):
-    """MOMTSettings from a system's config entry (with its momt window) and the config's momt section."""
+def settings_from_config(system, momt, crystal_order_fraction):
+    """MOMTSettings from a system's config entry (with its momt window), the config's momt section and
+    crystal_order_fraction."""
     win = system["momt"]
     return MOMTSettings(
         temperature_K=system["temperature_K"],
@@ -388,4 +409,5 @@ def settings_from_config(system, momt):
         sample_every=momt["production"]["sample_every"],
         checkpoint_every=momt["checkpoint_every"],
         trace_every=momt["trace_every"],
+        crystal_order_fraction=crystal_order_fraction,
     )

@@ -12,14 +12,14 @@ from nnpdistill.potential import Potential
 
 stream = logs.to_file(snakemake.log["main"])
 system, cfg = snakemake.params.system, snakemake.params.momt
-settings = settings_from_config(system, cfg)
+settings = settings_from_config(system, cfg, snakemake.params.crystal_order_fraction)
 spec = snakemake.params.potential
 potential = Potential(snakemake.input.potential, spec["pair_style"], spec["sha256"])
 start = time.perf_counter()
 run = MOMTRun(system["element"], system["fcc_cells"], potential, settings, seed=snakemake.params.seed,
               workdir=snakemake.params.workdir, log_file=snakemake.log["lammps"], progress=stream)
 data = run.run()
-crossings = phase_crossings(data.extras["O"], data.n_atoms, snakemake.params.crystal_order_fraction)
+crossings = phase_crossings(data.extras["O"], data.n_atoms, settings.crystal_order_fraction)
 data.attrs.update(system=snakemake.wildcards.system, potential_sha256=potential.sha256, settings=cfg,
                   window=system["momt"], production_phase_changes=crossings)
 dataset.write(snakemake.output.dataset, data)
