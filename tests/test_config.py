@@ -24,6 +24,18 @@ def unknown_system(config):
     config["npt"]["systems"] = ["ni33"]
 
 
+def empty_o_range(config):
+    config["systems"]["ni32"]["momt"]["o_range"] = [40.0, -5.0]
+
+
+def temperature_outside_band(config):
+    config["systems"]["ni32"]["momt"]["t_min_K"] = 2500.0
+
+
+def momt_system_without_window(config):
+    del config["systems"]["ni32"]["momt"]
+
+
 def missing_potential(config):
     config["potentials"]["ninb"]["path"] = "/nonexistent/NiNb.eam.fs"
 
@@ -37,6 +49,9 @@ def wrong_sha256(config):
     (negative_temperature, r"setting 'systems.ni32.temperature_K': -300.0 is less than or equal to the minimum of 0"),
     (wrong_type, r"setting 'npt.n_frames': 'twenty' is not of type 'integer'"),
     (unknown_system, r"npt.systems: 'ni33' is not a key of systems"),
+    (empty_o_range, r"systems.ni32.momt.o_range: empty range \[40.0, -5.0\]"),
+    (temperature_outside_band, r"systems.ni32.momt: need t_min_K < temperature_K < t_max_K, got 2500.0 < 2000.0"),
+    (momt_system_without_window, r"momt.systems: system 'ni32' has no momt window \(systems.ni32.momt\)"),
     (missing_potential, r"potentials.ninb.path: potential file '/nonexistent/NiNb.eam.fs' does not exist"),
     (wrong_sha256, r"potentials.ninb.sha256: potential file '.*NiNb.eam.fs' has sha256 d561e4ab\w{56}, "
                    r"but the config expects 0{64}"),
