@@ -67,3 +67,33 @@ def order_parameter_box(positions, lengths, n):
     # d|S|^2/dr_a = -2 k Im(exp(i k.r_a) conj(S))
     grad = (-2.0 * norm) * ((waves * s.conj()).imag @ k.T)
     return value, grad
+
+
+def first_shell_vectors(n, shell=(0.85, 1.15)):
+    """Integer (h, k, l), one of each +-pair, of the box's reciprocal vectors 2 pi (h, k, l) / edge whose length
+    lies within shell times that of the FCC {111} vectors of an n x n x n supercell (|hkl| = n sqrt 3)."""
+    reach = int(np.ceil(shell[1] * n * np.sqrt(3.0)))
+    grid = np.array(np.meshgrid(*[np.arange(-reach, reach + 1)] * 3, indexing="ij")).reshape(3, -1).T
+    first_nonzero = np.array([next((c for c in v if c), 0) for v in grid])
+    grid = grid[first_nonzero > 0]
+    length = np.linalg.norm(grid, axis=1) / (n * np.sqrt(3.0))
+    return grid[(length > shell[0]) & (length < shell[1])].astype(float)
+
+
+def crystallinity(positions, cells, n, shell=(0.85, 1.15), batch=200):
+    """Orientation-free companion of O: max over the box's reciprocal vectors near the first peak of |S(k)|^2 / N.
+
+    O of eq. 2 looks only along the {111} vectors of the starting FCC orientation, so a crystal that regrew in
+    another orientation (commensurate with the periodic box) has a low O. This takes the brightest Bragg spot
+    in the whole first shell instead: about N for any perfect crystal, a few for a liquid.
+    positions (frames, atoms, 3) and cells (frames, 3, 3) in Angstrom.
+    """
+    positions, cells = np.asarray(positions, dtype=float), np.asarray(cells, dtype=float)
+    hkl = first_shell_vectors(n, shell)
+    out = np.empty(len(positions))
+    for start in range(0, len(positions), batch):
+        part = slice(start, start + batch)
+        fractional = np.linalg.solve(np.swapaxes(cells[part], 1, 2), np.swapaxes(positions[part], 1, 2))
+        waves = np.exp(2j * np.pi * np.einsum("kj,fja->fka", hkl, fractional)).sum(axis=2)
+        out[part] = (waves.real**2 + waves.imag**2).max(axis=1) / positions.shape[1]
+    return out

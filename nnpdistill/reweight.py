@@ -17,15 +17,15 @@ def log_weights(H, bias, temperature_K, reference_K):
     return -H / (K_B_EV * temperature_K) + (H + bias) / (K_B_EV * reference_K)
 
 
-def thermo_table(H, bias, O, n_atoms, temperatures_K, reference_K, crystal_order_fraction):
+def thermo_table(H, bias, crystal, n_atoms, temperatures_K, reference_K):
     """Canonical averages at each temperature: <H> (eV), Cp (eV/K and kB per atom), crystal fraction.
 
-    Cp = (<H^2> - <H>^2) / (kB T^2) is the potential-enthalpy part of the heat capacity. Crystalline frames are
-    those with O > crystal_order_fraction * n_atoms. effective_frames is Kish's (sum w)^2 / sum w^2: where it
-    is small, few frames carry the average and it is not to be trusted.
+    crystal: per frame, whether it is crystalline. Cp = (<H^2> - <H>^2) / (kB T^2) is the potential-enthalpy
+    part of the heat capacity. effective_frames is Kish's (sum w)^2 / sum w^2: where it is small, few frames
+    carry the average and it is not to be trusted.
     """
     H = np.asarray(H, dtype=float)
-    crystal = np.asarray(O) > crystal_order_fraction * n_atoms
+    crystal = np.asarray(crystal, dtype=bool)
     rows = []
     for T in temperatures_K:
         logw = log_weights(H, bias, T, reference_K)

@@ -79,3 +79,23 @@ def test_box_fast_path_equals_general_function():
     fast_value, fast_grad = order_parameter_box(positions, lengths, 3)
     assert fast_value == pytest.approx(value, rel=1e-12)
     np.testing.assert_allclose(fast_grad, grad, rtol=1e-10, atol=1e-12)
+
+
+def test_crystallinity_sees_order_that_o_misses():
+    from nnpdistill.order import crystallinity
+
+    atoms = crystal("Ni", "fcc", 2)
+    edge = atoms.cell[0, 0]
+    rng = np.random.default_rng(6)
+    # Atoms on lattice planes normal to the box vector (3, 1, 1), a first-shell vector that is not an FCC {111}
+    # vector of the start: ordered, but in another orientation than the one O looks along.
+    hkl = np.array([3.0, 1.0, 1.0])
+    layered = rng.uniform(0.0, edge, (32, 3))
+    phase = layered @ hkl / edge
+    layered += np.outer(np.round(phase) - phase, hkl) * edge / (hkl @ hkl)
+    liquid = rng.uniform(0.0, edge, (50, 32, 3))
+    cells = np.broadcast_to(np.asarray(atoms.cell), (50, 3, 3))
+    assert crystallinity(atoms.positions[None], atoms.cell[None], 2)[0] == pytest.approx(32.0)
+    assert crystallinity(layered[None], atoms.cell[None], 2)[0] == pytest.approx(32.0)
+    assert order_parameter(layered, atoms.cell, 2)[0] < 8.0
+    assert crystallinity(liquid, cells, 2).mean() < 8.0

@@ -9,7 +9,7 @@ def test_plain_npt_reweighted_to_its_own_temperature_gives_plain_averages():
     rng = np.random.default_rng(0)
     H = rng.normal(-490.0, 3.0, 500)
     O = np.where(rng.random(500) < 0.3, 75.0, 2.0)
-    table = thermo_table(H, np.zeros_like(H), O, 108, [2000.0], 2000.0, 0.3)
+    table = thermo_table(H, np.zeros_like(H), O > 32.4, 108, [2000.0], 2000.0)
     row = table.iloc[0]
     assert row["H_mean_eV"] == pytest.approx(H.mean(), rel=1e-12)
     assert row["H_std_eV"] == pytest.approx(H.std(), rel=1e-10)
@@ -29,7 +29,7 @@ def test_reweighting_recovers_another_temperature_of_a_known_ensemble():
         return np.log(np.exp(-10 * b) + u * (1 - np.exp(-10 * b))) / b
 
     H = sample(2000.0, 200_000)
-    table = thermo_table(H, np.zeros_like(H), np.zeros_like(H), 1, [2200.0], 2000.0, 0.5)
+    table = thermo_table(H, np.zeros_like(H), np.zeros(len(H), dtype=bool), 1, [2200.0], 2000.0)
     assert table.iloc[0]["H_mean_eV"] == pytest.approx(sample(2200.0, 200_000).mean(), abs=0.01)
 
 

@@ -37,7 +37,8 @@ rule momt:
         bias="results/{system}/momt_bias.npz",
     params:
         system=system,
-        momt=config["momt"],
+        # Reweighting settings are read by momt_thermo only: changing them must not rerun the sampling.
+        momt={key: value for key, value in config["momt"].items() if key != "reweight"},
         seed=config["seed"],
         potential=potential_spec,
         crystal_order_fraction=config["crystal_order_fraction"],
@@ -66,6 +67,7 @@ rule momt_thermo:
     params:
         system=system,
         reweight=config["momt"]["reweight"],
+        crystallinity_fraction=config["crystallinity_fraction"],
         crystal_order_fraction=config["crystal_order_fraction"],
     log:
         "results/logs/momt_thermo/{system}.log",
