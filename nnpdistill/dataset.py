@@ -4,7 +4,8 @@ Layout of a file (frames F, atoms N, all frames of one composition):
   positions (F, N, 3) Angstrom   cells (F, 3, 3) Angstrom, lattice vectors as rows   species (N,) atomic numbers
   energy (F,) eV                 forces (F, N, 3) eV/Angstrom
   per-frame extras (F,): O (eq. 2), H = U + P0*V (eV), volume (Angstrom^3), temperature (K), pressure (bar), step,
-  and for MOMT runs the bias dH (eV) and the force factor 1 + d dH/dH (= T0/T_eff)
+  and for MOMT runs the bias dH (eV), the force factor 1 + d dH/dH (= T0/T_eff) and the orientation-free
+  crystallinity (nnpdistill.order.crystallinity)
 Attributes: units (JSON), and whatever made the data (potential sha256, seed, config values) as JSON strings.
 """
 
@@ -30,9 +31,10 @@ UNITS = {
     "step": "MD step",
     "bias": "eV",
     "factor": "1",
+    "crystallinity": "1",
 }
 LABELS = ("positions", "cells", "energy", "forces")
-EXTRAS = ("O", "H", "volume", "temperature", "pressure", "step", "bias", "factor")
+EXTRAS = ("O", "H", "volume", "temperature", "pressure", "step", "bias", "factor", "crystallinity")
 
 
 class DatasetError(ValueError):

@@ -49,20 +49,23 @@ def npt_energy(runs, path):
     save(fig, path)
 
 
-def momt_energy(data, path, crystal_order_fraction):
-    """Fig. S1b: potential energy and O vs time of the frozen-bias MOMT production, coloured by phase."""
+def momt_energy(data, path, crystallinity_fraction):
+    """Fig. S1b: potential energy and O vs time of the frozen-bias MOMT production, coloured by phase
+    (crystalline: orientation-free crystallinity above crystallinity_fraction * atoms)."""
     t = sampling_time_ps(data)
-    crystal = data.extras["O"] > crystal_order_fraction * data.n_atoms
+    crystal = data.extras["crystallinity"] > crystallinity_fraction * data.n_atoms
     fig, (energy_ax, order_ax) = plt.subplots(2, 1, figsize=(7, 6), sharex=True)
     energy_ax.plot(t, data.energy, lw=0.4, color="0.6")
-    energy_ax.scatter(t[crystal], data.energy[crystal], s=1.5, color="tab:blue", label="crystal (O high)")
-    energy_ax.scatter(t[~crystal], data.energy[~crystal], s=1.5, color="tab:orange", label="liquid (O low)")
+    energy_ax.scatter(t[crystal], data.energy[crystal], s=1.5, color="tab:blue", label="crystalline")
+    energy_ax.scatter(t[~crystal], data.energy[~crystal], s=1.5, color="tab:orange", label="liquid or disordered")
     energy_ax.set_ylabel("potential energy E (eV)")
     energy_ax.set_title(f"{data.attrs['system']}: MOMT at {data.attrs['temperature_K']:g} K, "
                         f"{data.attrs['pressure_bar']:g} bar (frozen bias)")
     energy_ax.legend(markerscale=5)
-    order_ax.plot(t, data.extras["O"], lw=0.5)
-    order_ax.set_ylabel("order parameter O")
+    order_ax.plot(t, data.extras["O"], lw=0.5, label="O (eq. 2)")
+    order_ax.plot(t, data.extras["crystallinity"], lw=0.5, alpha=0.7, label="crystallinity (any orientation)")
+    order_ax.set_ylabel("order")
+    order_ax.legend(loc="upper right")
     order_ax.set_xlabel("time (ps)")
     save(fig, path)
 

@@ -31,6 +31,7 @@ from .dataset import Dataset
 from .lammps_driver import Simulation
 from .momt_dynamics import MOMT
 from .npt import derive_seed
+from .order import crystallinity
 from .structures import crystal
 from .wang_landau import WangLandauBias, Window
 
@@ -331,6 +332,7 @@ class MOMTRun:
         if arrays is None or len(arrays["energy"]) != self.state["frames"]:
             raise MOMTError(f"{self.workdir}: frame files do not hold the {self.state['frames']} frames of the state")
         extras = {k: arrays[k] for k in FRAME_EXTRAS}
+        extras["crystallinity"] = crystallinity(arrays["positions"], arrays["cells"], self.n_cells)
         return Dataset(
             species=np.full(arrays["positions"].shape[1], atomic_numbers[self.element], dtype=np.int64),
             positions=arrays["positions"], cells=arrays["cells"], energy=arrays["energy"],

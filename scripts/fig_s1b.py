@@ -6,7 +6,7 @@ from nnpdistill import dataset, figures, logs
 
 logs.to_file(snakemake.log[0])
 data = dataset.read(snakemake.input[0])
-figures.momt_energy(data, snakemake.output[0], snakemake.params.crystal_order_fraction)
-crystal = (data.extras["O"] > snakemake.params.crystal_order_fraction * data.n_atoms).mean()
+figures.momt_energy(data, snakemake.output[0], snakemake.params.crystallinity_fraction)
+crystal = (data.extras["crystallinity"] > snakemake.params.crystallinity_fraction * data.n_atoms).mean()
 logging.info("%s: %d frames, %.1f %% crystalline -> %s", snakemake.input[0], len(data), 100 * crystal,
              snakemake.output[0])

@@ -27,6 +27,6 @@ tmp = snakemake.output.bias + ".tmp.npz"
 np.savez(tmp, **run.bias_record())
 shutil.move(tmp, snakemake.output.bias)
 shutil.rmtree(snakemake.params.workdir)
-logging.info("production: %d crystal <-> liquid changes in %d frames", crossings, len(data))
+logging.info("production: %d crystal <-> liquid changes by O in %d frames", crossings, len(data))
 logging.info("%d frames; 1 + d dH/dH stayed in [%.3f, %.3f] (band %s); %.1f s", len(data),
              run.state["factor_min"], run.state["factor_max"], run.bias.factor_range(), time.perf_counter() - start)

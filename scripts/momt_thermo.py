@@ -1,7 +1,7 @@
 """Reweight the frozen-bias MOMT production to canonical averages near T0; estimate the melting temperature.
 
-Frames are classed as crystalline by their orientation-free crystallinity (nnpdistill.order.crystallinity), not
-by O alone: O misses crystals that regrew in another orientation, which MOMT runs do produce.
+Frames are classed as crystalline by their orientation-free crystallinity (stored with each MOMT frame), not
+by O: O misses crystals that regrew in another orientation, which MOMT runs do produce.
 """
 
 import logging
@@ -9,19 +9,19 @@ import logging
 import numpy as np
 
 from nnpdistill import dataset, figures, logs, tables
-from nnpdistill.order import crystallinity
+from nnpdistill.momt import phase_crossings
 from nnpdistill.reweight import melting_temperature, thermo_table
 
 logs.to_file(snakemake.log[0])
 data = dataset.read(snakemake.input[0])
 system = snakemake.params.system
 T0 = system["temperature_K"]
-crystal = crystallinity(data.positions, data.cells, system["fcc_cells"]) > (
-    snakemake.params.crystallinity_fraction * data.n_atoms
-)
+crystal = data.extras["crystallinity"] > snakemake.params.crystallinity_fraction * data.n_atoms
 by_o = data.extras["O"] > snakemake.params.crystal_order_fraction * data.n_atoms
 logging.info("crystalline frames: %.1f %% by crystallinity, %.1f %% by O; %d frames crystalline with a low O",
              100 * crystal.mean(), 100 * by_o.mean(), int((crystal & ~by_o).sum()))
+logging.info("melting/freezing changes by crystallinity along the production: %d",
+             phase_crossings(data.extras["crystallinity"], data.n_atoms, snakemake.params.crystallinity_fraction))
 low, high = snakemake.params.reweight["t_range"]
 temperatures = np.linspace(low * T0, high * T0, snakemake.params.reweight["points"])
 table = thermo_table(data.extras["H"], data.extras["bias"], crystal, data.n_atoms, temperatures, T0)

@@ -29,7 +29,7 @@ rule fig_s1b:
     output:
         "results/figures/fig_s1b_momt_energy.png",
     params:
-        crystal_order_fraction=config["crystal_order_fraction"],
+        crystallinity_fraction=config["crystallinity_fraction"],
     log:
         "results/logs/figures/fig_s1b.log",
     benchmark:
