@@ -98,14 +98,18 @@ class WangLandauBias:
             self._padded_cache = np.pad(self.coeffs, 1, mode="reflect")
         return self._padded_cache
 
-    def evaluate(self, H, O):
-        """(dH, d dH/dH, d dH/dO) at (H, O): eV, dimensionless, eV."""
+    def _locate(self, H, O):
+        """The grid cell (k, m) of (H, O), clamped to the window, and the B-spline weights along H and O."""
         win = self.window
         sh = min(max((H - win.h_min) / win.dh, 0.0), float(win.n_h))
         so = min(max((O - win.o_min) / win.do, 0.0), float(win.n_o))
         k, m = min(int(sh), win.n_h - 1), min(int(so), win.n_o - 1)
-        wh, dwh = _basis(sh - k)
-        wo, dwo = _basis(so - m)
+        return k, m, _basis(sh - k), _basis(so - m)
+
+    def evaluate(self, H, O):
+        """(dH, d dH/dH, d dH/dO) at (H, O): eV, dimensionless, eV."""
+        win = self.window
+        k, m, (wh, dwh), (wo, dwo) = self._locate(H, O)
         block = self._padded()[k:k + 4, m:m + 4]
         along_o = block @ wo
         value = wh @ along_o
@@ -154,9 +158,7 @@ class WangLandauBias:
         # Scale it so the interpolated bias at (H, O) rises by exactly kT0 * ln f.
         full = np.zeros_like(self.coeffs)
         full[rows, cols] = kernel
-        k, m = min(int(i_c), win.n_h - 1), min(int(j_c), win.n_o - 1)
-        wh, _ = _basis(i_c - k)
-        wo, _ = _basis(j_c - m)
+        k, m, (wh, _), (wo, _) = self._locate(H, O)
         at_point = wh @ np.pad(full, 1, mode="reflect")[k:k + 4, m:m + 4] @ wo
         delta = (self.kT * ln_f / at_point) * kernel
         self.coeffs[rows, cols] += delta
