@@ -93,7 +93,7 @@ def momt_maps(rec, system, path):
     """The (H, O) visits during learning and the learned bias, as heat maps."""
     h_edges, o_edges = rec["h_edges_eV"], rec["o_edges"]
     extent = [o_edges[0], o_edges[-1], h_edges[0], h_edges[-1]]
-    fig, (visits_ax, bias_ax) = plt.subplots(1, 2, figsize=(11, 4.5))
+    fig, (visits_ax, bias_ax) = plt.subplots(1, 2, figsize=(11, 4.5), layout="constrained")
     visits = np.ma.masked_equal(rec["visits"], 0)
     image = visits_ax.imshow(visits, origin="lower", aspect="auto", extent=extent, cmap="viridis")
     fig.colorbar(image, ax=visits_ax, label="visits while learning")
