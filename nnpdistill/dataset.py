@@ -10,13 +10,13 @@ Attributes: units (JSON), and whatever made the data (potential sha256, seed, co
 """
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import h5py
 import numpy as np
+
+from .atomic import replacing
 
 UNITS = {
     "positions": "Angstrom",
@@ -112,12 +112,8 @@ def concatenate(datasets):
 def write(path, dataset):
     """Write dataset to path atomically: a temporary file in the same folder, renamed when complete."""
     dataset.check(source=str(path))
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        # Fixed creation settings and no timestamps, so the same data gives byte-identical files.
+    # Fixed creation settings and no timestamps, so the same data gives byte-identical files.
+    with replacing(path) as tmp:
         with h5py.File(tmp, "w", track_order=True) as h5:
             h5.create_dataset("species", data=np.asarray(dataset.species, dtype=np.int64), track_times=False)
             for name in LABELS:
@@ -129,10 +125,6 @@ def write(path, dataset):
             h5.attrs["units"] = json.dumps({k: v for k, v in UNITS.items() if k in h5})
             for key, value in dataset.attrs.items():
                 h5.attrs[key] = value if isinstance(value, str) else json.dumps(value)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return path
 
 
@@ -210,10 +202,8 @@ def export_extxyz(h5_path, xyz_path):
     from ase.io import write as ase_write
 
     frames = to_atoms(read(h5_path))
-    xyz_path = Path(xyz_path)
-    tmp = xyz_path.with_name(f".{xyz_path.name}.tmp")
-    ase_write(tmp, frames, format="extxyz")
-    os.replace(tmp, xyz_path)
+    with replacing(xyz_path) as tmp:
+        ase_write(tmp, frames, format="extxyz")
     return len(frames)
 
 

@@ -1,22 +1,19 @@
 """Figures of the paper's Supplementary Information, drawn with matplotlib (Agg, no display needed)."""
 
-import os
-from pathlib import Path
-
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from .atomic import replacing  # noqa: E402
+
 
 def save(fig, path):
     """Save a figure atomically (temporary file, then rename)."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
-    fig.savefig(tmp, dpi=150, bbox_inches="tight", metadata={"Software": None})
+    with replacing(path) as tmp:
+        fig.savefig(tmp, dpi=150, bbox_inches="tight", metadata={"Software": None})
     plt.close(fig)
-    os.replace(tmp, path)
 
 
 def sampling_time_ps(data):

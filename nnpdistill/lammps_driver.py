@@ -8,11 +8,12 @@ globally before LAMMPS starts, so no LD_LIBRARY_PATH is needed.
 import ctypes
 import functools
 import importlib.metadata
-import os
 from dataclasses import dataclass
 
 import numpy as np
 from ase.data import atomic_masses, atomic_numbers
+
+from .atomic import replacing
 
 BAR_TO_EV_PER_A3 = 1e5 / 1.602176634e11  # 1 bar = 1e5 Pa; 1 eV/Angstrom^3 = 1.602176634e11 Pa
 
@@ -125,10 +126,8 @@ class Simulation:
 
     def write_restart(self, path):
         """Write a restart file atomically (temporary name, then rename)."""
-        path = str(path)
-        tmp = f"{path}.tmp"
-        self.lmp.command(f"write_restart {tmp}")
-        os.replace(tmp, path)
+        with replacing(path) as tmp:
+            self.lmp.command(f"write_restart {tmp}")
 
     # --- reading the state -------------------------------------------------------------------------------
     def _per_atom(self, name):

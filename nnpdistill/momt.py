@@ -18,7 +18,6 @@ uninterrupted one would.
 
 import json
 import logging
-import os
 import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -27,6 +26,7 @@ import numpy as np
 from ase.data import atomic_numbers
 from tqdm import tqdm
 
+from .atomic import replacing
 from .dataset import Dataset
 from .lammps_driver import Simulation
 from .momt_dynamics import MOMT
@@ -128,19 +128,17 @@ class MOMTRun:
         return True
 
     def _save(self):
-        tmp = self.workdir / "state.tmp.npz"
-        np.savez(tmp, state=json.dumps(self.state), coeffs=self.bias.coeffs, histogram=self.bias.histogram,
-                 visits=self.visits, trace=np.array(self.trace, dtype=float).reshape(-1, len(TRACE_COLUMNS)))
-        os.replace(tmp, self.state_file)
+        with replacing(self.state_file) as tmp:
+            np.savez(tmp, state=json.dumps(self.state), coeffs=self.bias.coeffs, histogram=self.bias.histogram,
+                     visits=self.visits, trace=np.array(self.trace, dtype=float).reshape(-1, len(TRACE_COLUMNS)))
 
     def _write_pending(self):
         """Write the frames taken since the last checkpoint to their own file (atomic), named by first index."""
         if not self.pending:
             return
         first = self.state["frames"]
-        tmp = self.workdir / f"frames.{first}.tmp.npz"
-        np.savez(tmp, **{name: np.array([frame[name] for frame in self.pending]) for name in self.pending[0]})
-        os.replace(tmp, self.workdir / f"frames.{first}.npz")
+        with replacing(self.workdir / f"frames.{first}.npz") as tmp:
+            np.savez(tmp, **{name: np.array([frame[name] for frame in self.pending]) for name in self.pending[0]})
         self.state["chunks"].append(first)
         self.state["frames"] += len(self.pending)
         self.pending = []

@@ -1,12 +1,12 @@
 """EAM potential files: locate, download and verify by sha256 before use."""
 
 import hashlib
-import os
 import shutil
-import tempfile
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+
+from .atomic import replacing
 
 
 class PotentialError(RuntimeError):
@@ -65,18 +65,11 @@ def check_config(potentials, base_dir="."):
 
 def fetch(url, destination, expected_sha256, setting="potential"):
     """Download url to destination atomically, keeping it only if its sha256 matches."""
-    destination = Path(destination)
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=destination.parent, prefix=f".{destination.name}.")
-    try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=60) as response:
+    with replacing(destination) as tmp:
+        with open(tmp, "wb") as out, urllib.request.urlopen(url, timeout=60) as response:
             shutil.copyfileobj(response, out)
         verify(tmp, expected_sha256, setting=setting)
-        os.replace(tmp, destination)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return destination
+    return Path(destination)
 
 
 def install(spec, destination, base_dir=".", setting="potential"):
@@ -86,8 +79,6 @@ def install(spec, destination, base_dir=".", setting="potential"):
     if not source.exists() and spec.get("url"):
         return fetch(spec["url"], destination, spec["sha256"], setting=setting)
     verify(source, spec["sha256"], setting=setting)
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    tmp = destination.with_name(f".{destination.name}.tmp")
-    shutil.copyfile(source, tmp)
-    os.replace(tmp, destination)
+    with replacing(destination) as tmp:
+        shutil.copyfile(source, tmp)
     return destination

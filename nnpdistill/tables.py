@@ -1,14 +1,10 @@
 """Result tables as CSV, written atomically."""
 
-import os
-from pathlib import Path
+from .atomic import replacing
 
 
 def write_csv(table, path):
     """Write a pandas DataFrame to path through a temporary file, so a reader never sees half a table."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    table.to_csv(tmp, index=False, float_format="%.6g")
-    os.replace(tmp, path)
+    with replacing(path) as tmp:
+        table.to_csv(tmp, index=False, float_format="%.6g")
     return path

@@ -7,6 +7,7 @@ import time
 import numpy as np
 
 from nnpdistill import dataset, logs
+from nnpdistill.atomic import replacing
 from nnpdistill.momt import MOMTRun, phase_crossings, settings_from_config
 from nnpdistill.potential import Potential
 
@@ -23,9 +24,8 @@ crossings = phase_crossings(data.extras["O"], data.n_atoms, settings.crystal_ord
 data.attrs.update(system=snakemake.wildcards.system, potential_sha256=potential.sha256, settings=cfg,
                   window=system["momt"], production_phase_changes=crossings)
 dataset.write(snakemake.output.dataset, data)
-tmp = snakemake.output.bias + ".tmp.npz"
-np.savez(tmp, **run.bias_record())
-shutil.move(tmp, snakemake.output.bias)
+with replacing(snakemake.output.bias) as tmp:
+    np.savez(tmp, **run.bias_record())
 shutil.rmtree(snakemake.params.workdir)
 logging.info("production: %d crystal <-> liquid changes by O in %d frames", crossings, len(data))
 logging.info("%d frames; 1 + d dH/dH stayed in [%.3f, %.3f] (band %s); %.1f s", len(data),

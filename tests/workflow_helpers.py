@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.conftest import POTENTIAL_FILE, REPO
+from tests.conftest import REPO
 
 
 def config_from(name, tmp_path, edit=None):
