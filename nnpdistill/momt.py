@@ -231,9 +231,13 @@ class MOMTRun:
         log.info("equilibrated %d steps of plain NPT; learning starts", self.s.equilibrate_steps)
         self.checkpoint()
 
+    def _checkpoint_if_due(self):
+        """Checkpoint when checkpoint_every steps have passed since the last checkpoint (state["step"])."""
+        if int(self.sim.lmp.get_thermo("step")) - self.state["step"] >= self.s.checkpoint_every:
+            self.checkpoint()
+
     def _learn(self):
         sched = self.s.learning
-        since_checkpoint = 0
         while True:
             step = int(self.sim.lmp.get_thermo("step"))
             learned = step - self.state["learn_start"]
@@ -246,10 +250,7 @@ class MOMTRun:
             self.visits += new_visits
             self.state["deposits"] += int(new_visits.sum())
             self._update_ln_f(step + chunk)
-            since_checkpoint += chunk
-            if since_checkpoint >= self.s.checkpoint_every:
-                self.checkpoint()
-                since_checkpoint = 0
+            self._checkpoint_if_due()
         reason = "ln f reached ln_f_final" if self.state["ln_f"] < sched.ln_f_final else "max_steps reached"
         log.info("learning ends after %d steps: %s (ln f = %.3g)", learned, reason, self.state["ln_f"])
         self.state.update(phase="produce", produce_start=int(self.sim.lmp.get_thermo("step")))
@@ -291,18 +292,13 @@ class MOMTRun:
         done = self.state["frames"] + len(self.pending)
         bar = tqdm(total=s.n_frames, initial=done, file=self.progress, disable=self.progress is None,
                    mininterval=10.0, desc="MOMT production", unit="frame")
-        since_checkpoint = 0
         while done < s.n_frames:
             step = int(self.sim.lmp.get_thermo("step"))
-            chunk = s.sample_every - step % s.sample_every
-            self._advance(chunk)
+            self._advance(s.sample_every - step % s.sample_every)
             self.pending.append(self._frame())
             done += 1
             bar.update(1)
-            since_checkpoint += chunk
-            if since_checkpoint >= s.checkpoint_every:
-                self.checkpoint()
-                since_checkpoint = 0
+            self._checkpoint_if_due()
         bar.close()
         self.state["phase"] = "done"
         self.checkpoint()

@@ -82,12 +82,14 @@ class MOMT:
         if self.deposit_every and step % self.deposit_every == 0:
             self.bias.deposit(H, O, self.ln_f)
         value, d_h, d_o = self.bias.evaluate(H, O)
-        if self.capture_every and step % self.capture_every == 0:
-            # The atom forces are still the pure EAM ones here: keep them, ordered by atom id, as labels.
+        capture = self.capture_every and step % self.capture_every == 0
+        # The atom forces are still the pure EAM ones here.
+        f_eam = lmp.numpy.extract_atom("f")[:nlocal] if capture or d_h != 0.0 else None
+        if capture:
             self.eam_forces = np.empty((nlocal, 3))
-            self.eam_forces[np.asarray(tag)[:nlocal] - 1] = lmp.numpy.extract_atom("f")[:nlocal]
+            self.eam_forces[np.asarray(tag)[:nlocal] - 1] = f_eam  # labels, ordered by atom id
         if d_h != 0.0:
-            fext[:] = d_h * lmp.numpy.extract_atom("f")[:nlocal] - d_o * grad_o
+            fext[:] = d_h * f_eam - d_o * grad_o
             press = lmp.extract_compute("momt_press", LMP_STYLE_GLOBAL, LMP_TYPE_VECTOR)
             w = d_h * volume / self._nktv2p
             p0v = d_h * self.p0 * volume

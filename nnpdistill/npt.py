@@ -1,7 +1,8 @@
 """Conventional NPT sampling (Supplementary Note 1.1) from a crystal or a liquid start.
 
 Protocol: build the FCC crystal; for a liquid start, melt it at melt_temperature_K (checked: O must fall below
-crystal_order_fraction * atoms) and cool it to T0 over cool_steps; relax at T0, P0 for relax_steps; then store a frame every sample_every steps for n_frames frames.
+crystal_order_fraction * atoms) and cool it to T0 over cool_steps; relax at T0, P0 for relax_steps; then store
+a frame every sample_every steps for n_frames frames.
 Each frame carries the EAM energy and forces, the order parameter O (eq. 2) and H = U + P0*V.
 """
 
