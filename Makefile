@@ -7,11 +7,12 @@ CONFIG ?= config/config.yaml
 
 .PHONY: run test test-fast lint bench clean-venv
 
-# The stamp is remade when the package's dependencies change.
-$(VENV)/.installed: pyproject.toml
+# The stamp is remade when the package's dependencies or the MOMT plugin's source change.
+$(VENV)/.installed: pyproject.toml nnpdistill/plugin/fix_momt_bias.cpp
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m nnpdistill build-plugin
 	touch $@
 
 run: $(VENV)/.installed

@@ -1,9 +1,10 @@
-"""Command line: python -m nnpdistill export FILE.h5 OUT.extxyz | import IN.extxyz OUT.h5 | info FILE.h5"""
+"""Command line: python -m nnpdistill export FILE.h5 OUT.extxyz | import IN.extxyz OUT.h5 | info FILE.h5 |
+build-plugin"""
 
 import argparse
 import sys
 
-from . import dataset
+from . import dataset, momt_plugin
 
 
 def main(argv=None):
@@ -17,18 +18,21 @@ def main(argv=None):
     imp.add_argument("h5")
     info = commands.add_parser("info", help="print the size, arrays and attributes of an HDF5 dataset")
     info.add_argument("h5")
+    commands.add_parser("build-plugin", help="build (or find) the C++ LAMMPS fix momt/bias and print its path")
     args = parser.parse_args(argv)
     try:
         if args.command == "export":
             print(f"{dataset.export_extxyz(args.h5, args.extxyz)} frames written to {args.extxyz}")
         elif args.command == "import":
             print(f"{dataset.import_extxyz(args.extxyz, args.h5)} frames written to {args.h5}")
+        elif args.command == "build-plugin":
+            print(momt_plugin.plugin_path())
         else:
             data = dataset.read(args.h5)
             print(f"{args.h5}: {len(data)} frames of {data.n_atoms} atoms; extras: {', '.join(data.extras)}")
             for key, value in data.attrs.items():
                 print(f"  {key}: {value}")
-    except dataset.DatasetError as err:
+    except (dataset.DatasetError, momt_plugin.PluginError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     return 0

@@ -8,6 +8,10 @@ One run goes through three phases, each resumable:
   once one_over_t allows it; learning stops at ln_f_final or after max_steps;
 - produce: the bias frozen, a frame every sample_every steps (unbiased EAM energy and forces as labels).
 
+engine "plugin" runs the phases with a frozen bias (equilibrate, produce) through the C++ fix momt/bias and
+learning through the Python callback; engine "python" runs everything through the callback. Both give the
+same forces; their trajectories part after a few thousand steps as any two MD runs whose rounding differs.
+
 Checkpoints (every checkpoint_every steps, and at each phase change) write, into a work folder, the frames
 taken since the last one (frames.<first index>.npz), the LAMMPS restart file and the Python state (bias,
 histograms, ln f history, trace), each atomically and in that order, so a kill at any moment loses at most the
@@ -29,7 +33,7 @@ from tqdm import tqdm
 from .atomic import replacing
 from .dataset import Dataset
 from .lammps_driver import Simulation
-from .momt_dynamics import MOMT
+from .momt_dynamics import MOMT, FrozenMOMT
 from .npt import derive_seed
 from .order import crystallinity
 from .structures import crystal
@@ -74,6 +78,7 @@ class MOMTSettings:
     checkpoint_every: int
     trace_every: int
     crystal_order_fraction: float = 0.3
+    engine: str = "plugin"
 
 
 class MOMTError(RuntimeError):
@@ -172,7 +177,10 @@ class MOMTRun:
         self.n_atoms = self.sim.n_atoms
         self.sim.set_timestep(s.timestep_fs)
         self.sim.use_npt(s.temperature_K, s.pressure_bar, s.tdamp_fs, s.pdamp_fs)
-        self.momt = MOMT(self.sim, self.bias, self.n_cells, s.pressure_bar)
+        if s.engine not in ("plugin", "python"):
+            raise ValueError(f"momt.engine must be 'plugin' or 'python', got {s.engine!r}")
+        engine = FrozenMOMT if s.engine == "plugin" and self.state["phase"] != "learn" else MOMT
+        self.momt = engine(self.sim, self.bias, self.n_cells, s.pressure_bar)
         # Set-up step, frozen and untraced: this step was already traced and deposited before the checkpoint.
         self.sim.lmp.command("run 0")
         self.momt.trace_every = s.trace_every
@@ -194,10 +202,9 @@ class MOMTRun:
     def _advance(self, steps):
         """Run steps MD steps; a callback failure or a LAMMPS error stops the run with the step named."""
         try:
-            self.sim.lmp.command(f"run {int(steps)} pre no post no")
+            self.momt.advance(steps)
         except Exception as err:
-            raise MOMTError(f"LAMMPS stopped near step {self.momt.last.get('step')}: {err}") from err
-        self.momt.check()
+            raise MOMTError(f"MOMT stopped near step {self.momt.last.get('step')}: {err}") from err
 
     # --- phases ------------------------------------------------------------------------------------------
     def run(self):
@@ -406,4 +413,5 @@ def settings_from_config(system, momt, crystal_order_fraction):
         checkpoint_every=momt["checkpoint_every"],
         trace_every=momt["trace_every"],
         crystal_order_fraction=crystal_order_fraction,
+        engine=momt["engine"],
     )

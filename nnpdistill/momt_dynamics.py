@@ -7,12 +7,20 @@ The run samples exp(-(H + dH(H, O)) / kT0) at T0, P0 with H = U + P0*V. From Phi
   dH_H * (W_pair - P0*V) on the diagonal and dH_H * W_pair off it (W: virial in eV);
 - energy: fix external reports dH, so LAMMPS' pe and econserve include the bias.
 U and W_pair are read from pair-only computes that a `fix ave/time 1 1 1` keeps tallied every step.
+
+Two engines with the same forces, virial and energy: MOMT, a Python callback (fix external) that can learn,
+and FrozenMOMT, the C++ plugin fix momt/bias (nnpdistill.momt_plugin) for a bias that does not change, which
+spares production runs the Python call on every step.
 """
 
 import logging
+import os
+import tempfile
 
 import numpy as np
-from lammps import LMP_STYLE_GLOBAL, LMP_TYPE_SCALAR, LMP_TYPE_VECTOR
+from lammps import LMP_STYLE_ATOM, LMP_STYLE_GLOBAL, LMP_TYPE_ARRAY, LMP_TYPE_SCALAR, LMP_TYPE_VECTOR
+
+from . import momt_plugin
 
 from .lammps_driver import BAR_TO_EV_PER_A3
 from .order import order_parameter_box
@@ -55,6 +63,11 @@ class MOMT:
             f"fix_modify {self.FIX} energy yes virial yes",
         ])
         lmp.set_fix_external_callback(self.FIX, self._callback)
+
+    def advance(self, steps):
+        """Run steps MD steps (no set-up), then raise if the callback failed."""
+        self.sim.lmp.command(f"run {int(steps)} pre no post no")
+        self.check()
 
     def learn(self, ln_f, deposit_every):
         """Deposit kT0 * ln_f at the current (H, O) every deposit_every steps (0 freezes the bias)."""
@@ -114,3 +127,92 @@ class MOMT:
         """Raise if the callback failed on any step so far."""
         if self.errors:
             raise RuntimeError(f"MOMT callback failed ({len(self.errors)} times); first: {self.errors[0]}")
+
+
+class FrozenMOMT:
+    """The MOMT bias, frozen, applied by the C++ plugin fix momt/bias; the interface of MOMT without learning.
+
+    The fix reports H, O, U, dH and 1 + d dH/dH of its last step and the EAM forces before the bias; advance()
+    stops every trace_every steps to trace them, which costs little next to the steps themselves.
+    """
+
+    FIX = "momt"
+    VECTOR = ("H", "O", "U", "bias", "factor", "dbias_dO", "volume", "factor_min", "factor_max")
+
+    def __init__(self, sim, bias, n_cells, pressure_bar, plugin=None):
+        if sim.lmp.extract_global("triclinic"):
+            raise ValueError("MOMT needs an orthogonal box (the order parameter's fast path assumes one)")
+        self.sim = sim
+        self.bias = bias
+        self.capture_every = 0  # unused: the EAM forces of every step are kept
+        self.trace_every = 0
+        self.trace = []
+        momt_plugin.load(sim.lmp, plugin)
+        w = bias.window
+        numbers = [n_cells, pressure_bar * BAR_TO_EV_PER_A3, w.n_h, w.n_o, w.h_min, w.h_max, w.o_min, w.o_max,
+                   bias.slope_min, bias.slope_max, bias.wall_width, bias.o_wall]
+        args = " ".join(str(v) if isinstance(v, int) else repr(float(v)) for v in numbers)
+        # The fix reads the coefficients when it is made, so the file is needed only for this command.
+        fd, path = tempfile.mkstemp(suffix=".momt_bias")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(np.ascontiguousarray(bias.padded_coefficients(), dtype="<f8").tobytes())
+            sim.lmp.command(f"fix {self.FIX} all momt/bias {args} {path}")
+        finally:
+            os.unlink(path)
+
+    def learn(self, ln_f, deposit_every):
+        if ln_f and deposit_every:
+            raise ValueError("FrozenMOMT holds a frozen bias; learning needs the Python engine (MOMT)")
+
+    def freeze(self):
+        pass
+
+    def check(self):
+        pass
+
+    def advance(self, steps):
+        """Run steps MD steps (no set-up), stopping at every multiple of trace_every to trace the fix."""
+        lmp = self.sim.lmp
+        step = int(lmp.get_thermo("step"))
+        end = step + int(steps)
+        while step < end:
+            every = self.trace_every
+            stop = min(end, (step // every + 1) * every) if every else end
+            lmp.command(f"run {stop - step} pre no post no")
+            step = stop
+            if every and step % every == 0:
+                last = self.last
+                self.trace.append((step, last["H"], last["O"], last["U"], last["bias"], last["factor"]))
+
+    def _vector(self):
+        return [self.sim.lmp.extract_fix(self.FIX, LMP_STYLE_GLOBAL, LMP_TYPE_VECTOR, i)
+                for i in range(len(self.VECTOR))]
+
+    @property
+    def last(self):
+        """H, O, U, dH, ... of the fix's last step, as MOMT.last (empty before the first step)."""
+        values = dict(zip(self.VECTOR, self._vector()))
+        if not np.isfinite(values["factor_min"]):
+            return {}
+        return {"step": int(self.sim.lmp.get_thermo("step")), **values}
+
+    @property
+    def factor_min(self):
+        return self._vector()[7]
+
+    @property
+    def factor_max(self):
+        return self._vector()[8]
+
+    @property
+    def eam_forces(self):
+        """EAM forces (eV/Angstrom) of the last step, before the bias, ordered by atom id."""
+        if not self.last:
+            return None
+        lmp = self.sim.lmp
+        n = self.sim.n_atoms
+        forces = np.empty((n, 3))
+        forces[np.asarray(lmp.numpy.extract_atom("id")[:n]) - 1] = lmp.numpy.extract_fix(
+            self.FIX, LMP_STYLE_ATOM, LMP_TYPE_ARRAY)[:n]
+        return forces

@@ -92,7 +92,7 @@ class WangLandauBias:
         self._padded_cache = None
 
     # --- evaluation ------------------------------------------------------------------------------------------
-    def _padded(self):
+    def padded_coefficients(self):
         """Coefficients with the mirrored ring around them, (n_h + 3, n_o + 3), cached until the next deposit."""
         if self._padded_cache is None:
             self._padded_cache = np.pad(self.coeffs, 1, mode="reflect")
@@ -110,7 +110,7 @@ class WangLandauBias:
         """(dH, d dH/dH, d dH/dO) at (H, O): eV, dimensionless, eV."""
         win = self.window
         k, m, (wh, dwh), (wo, dwo) = self._locate(H, O)
-        block = self._padded()[k:k + 4, m:m + 4]
+        block = self.padded_coefficients()[k:k + 4, m:m + 4]
         along_o = block @ wo
         value = wh @ along_o
         d_h = (dwh @ along_o) / win.dh

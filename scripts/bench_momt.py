@@ -1,8 +1,9 @@
 """Benchmark: MOMT dynamics against plain NPT, Ni 108 (NiNb.eam.fs, 2,000 K, 1 bar, 1 fs, one core).
 
-In one process and for the same number of steps: plain NPT, MOMT while learning (deposits every 5 steps) and
-MOMT with the bias frozen (the production setting). Prints us/step, the ratio to plain NPT and the wall time a
-2 ns production would take at that rate.
+In one process and for the same number of steps: plain NPT, MOMT while learning (Python callback, deposits
+every 5 steps), and MOMT with the bias frozen (the production setting) through the Python callback and through
+the C++ plugin fix (momt.engine: plugin, the default). Every mode runs in chunks of 100 steps, as production
+does between frames. Prints us/step, the ratio to plain NPT and the wall time a 2 ns production would take.
 Usage: python scripts/bench_momt.py [--steps 20000]
 """
 
@@ -11,7 +12,7 @@ import time
 from pathlib import Path
 
 from nnpdistill.lammps_driver import Simulation
-from nnpdistill.momt_dynamics import MOMT
+from nnpdistill.momt_dynamics import MOMT, FrozenMOMT
 from nnpdistill.potential import Potential
 from nnpdistill.structures import crystal
 from nnpdistill.wang_landau import WangLandauBias, Window
@@ -22,7 +23,8 @@ NI108 = Window(-540.0, -410.0, 60, -5.0, 108.0, 100)
 
 def timed(potential, steps, mode, bias):
     with Simulation(crystal("Ni", "fcc", 3), potential) as sim:
-        momt = MOMT(sim, bias, 3, 1.0) if mode != "plain" else None
+        engine = {"plain": None, "plugin": FrozenMOMT}.get(mode, MOMT)
+        momt = engine(sim, bias, 3, 1.0) if engine else None
         sim.set_timestep(1.0)
         sim.set_velocities(2000.0, 12345)
         sim.use_npt(2000.0, 1.0, 100.0, 1000.0)
@@ -30,7 +32,8 @@ def timed(potential, steps, mode, bias):
             momt.learn(0.5, 5)
         sim.run(2000)
         start = time.perf_counter()
-        sim.run(steps)
+        for _ in range(steps // 100):
+            sim.lmp.command("run 100 pre no post no")
         elapsed = time.perf_counter() - start
         if momt is not None:
             momt.check()
@@ -41,14 +44,19 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steps", type=int, default=20000)
     args = parser.parse_args()
+    if args.steps <= 0 or args.steps % 100:
+        parser.error("--steps must be a positive multiple of 100")
     potential = Potential(REPO / "resources/potentials/NiNb.eam.fs")
     bias = WangLandauBias(NI108, 2000.0, 1000.0, 4000.0)
     plain = timed(potential, args.steps, "plain", None)
     learning = timed(potential, args.steps, "learning", bias)  # also leaves a non-zero bias to freeze
     frozen = timed(potential, args.steps, "frozen", bias)
+    plugin = timed(potential, args.steps, "plugin", bias)
     print(f"Ni 108, NPT 2000 K / 1 bar, 1 fs, one core, {args.steps} steps each")
-    for name, us in (("plain NPT", plain), ("MOMT learning", learning), ("MOMT frozen bias", frozen)):
-        print(f"  {name:17s} {us:7.1f} us/step  {us / plain:5.2f} x plain   2 ns: {us * 2e6 / 1e6 / 60:5.1f} min")
+    rows = (("plain NPT", plain), ("MOMT learning (Python)", learning), ("MOMT frozen (Python)", frozen),
+            ("MOMT frozen (plugin)", plugin))
+    for name, us in rows:
+        print(f"  {name:23s} {us:7.1f} us/step  {us / plain:5.2f} x plain   2 ns: {us * 2e6 / 1e6 / 60:5.1f} min")
 
 
 if __name__ == "__main__":

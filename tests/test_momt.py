@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from nnpdistill.lammps_driver import Simulation
-from nnpdistill.momt_dynamics import MOMT
+from nnpdistill.momt_dynamics import MOMT, FrozenMOMT
 from nnpdistill.structures import crystal
 from nnpdistill.wang_landau import Window, WangLandauBias
 
@@ -20,9 +20,12 @@ def rough_bias(seed=0, deposits=3000):
     return bias
 
 
-def biased_run(potential, bias, timestep_fs, ensemble, frames=40, every_fs=25):
+ENGINES = {"python": MOMT, "plugin": FrozenMOMT}
+
+
+def biased_run(potential, bias, timestep_fs, ensemble, frames=40, every_fs=25, engine=MOMT):
     with Simulation(crystal("Ni", "fcc", 2), potential) as sim:
-        momt = MOMT(sim, bias, 2, 1.0)
+        momt = engine(sim, bias, 2, 1.0)
         sim.set_timestep(timestep_fs)
         sim.set_velocities(2000.0, 3)
         sim.use_nve() if ensemble == "nve" else sim.use_npt(2000.0, 1.0, 100.0, 1000.0)
@@ -34,24 +37,26 @@ def biased_run(potential, bias, timestep_fs, ensemble, frames=40, every_fs=25):
         return np.array(conserved), np.array(biases), (momt.factor_min, momt.factor_max)
 
 
+@pytest.mark.parametrize("engine", ["python", "plugin"])
 @pytest.mark.parametrize("ensemble", ["nve", "npt"])
-def test_frozen_bias_conserves_energy_to_integration_error(potential, ensemble):
+def test_frozen_bias_conserves_energy_to_integration_error(potential, ensemble, engine):
     bias = rough_bias()
-    coarse, biases, (low, high) = biased_run(potential, bias, 1.0, ensemble)
-    fine, _, _ = biased_run(potential, bias, 0.5, ensemble)
+    coarse, biases, (low, high) = biased_run(potential, bias, 1.0, ensemble, engine=ENGINES[engine])
+    fine, _, _ = biased_run(potential, bias, 0.5, ensemble, engine=ENGINES[engine])
     assert np.ptp(biases) > 0.3 and high - low > 0.2  # the bias really acts on the run
     assert np.ptp(coarse) < 0.02 * np.ptp(biases)
     # Halving the time step cuts the error about 4x: the forces and virial derive from the conserved energy.
     assert np.ptp(fine) < np.ptp(coarse) / 2.5
 
 
-def test_applied_forces_are_minus_gradient_of_biased_enthalpy(potential):
+@pytest.mark.parametrize("engine", ["python", "plugin"])
+def test_applied_forces_are_minus_gradient_of_biased_enthalpy(potential, engine):
     bias = rough_bias()
     rng = np.random.default_rng(5)
     atoms = crystal("Ni", "fcc", 2)
     atoms.positions += rng.normal(0.0, 0.15, atoms.positions.shape)
     with Simulation(atoms, potential) as sim:
-        momt = MOMT(sim, bias, 2, 1.0)
+        momt = ENGINES[engine](sim, bias, 2, 1.0)
         sim.use_nve()
 
         def phi(positions):
@@ -84,6 +89,51 @@ def test_zero_bias_reproduces_plain_npt(potential):
             return np.array([frame.positions for frame in sim.stream(5, 200)])
 
     np.testing.assert_allclose(trajectory(True), trajectory(False), rtol=0, atol=1e-9)
+
+
+def test_plugin_and_python_engines_agree_step_by_step(potential):
+    """Same start, same frozen bias: after 300 NPT steps both engines hold the same state to rounding."""
+    bias = rough_bias()
+    results = {}
+    for name, engine in ENGINES.items():
+        with Simulation(crystal("Ni", "fcc", 2), potential) as sim:
+            momt = engine(sim, bias, 2, 1.0)
+            sim.set_timestep(1.0)
+            sim.set_velocities(2000.0, 9)
+            sim.use_npt(2000.0, 1.0, 100.0, 1000.0)
+            sim.lmp.command("run 0")
+            momt.trace_every = 100
+            if name == "python":
+                momt.capture_every = 1
+            momt.advance(300)
+            results[name] = (sim.forces(), momt.eam_forces, sim.cell(), sim.thermo("econserve"), momt.last,
+                             np.array(momt.trace))
+    (f_py, eam_py, cell_py, e_py, last_py, trace_py), (f_cc, eam_cc, cell_cc, e_cc, last_cc, trace_cc) = (
+        results["python"], results["plugin"])
+    assert abs(last_py["factor"] - 1.0) > 0.05  # the bias acts
+    np.testing.assert_allclose(f_cc, f_py, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(eam_cc, eam_py, rtol=0, atol=1e-9)
+    assert np.abs(f_py - eam_py).max() > 0.01
+    np.testing.assert_allclose(cell_cc, cell_py, rtol=0, atol=1e-10)
+    assert e_cc == pytest.approx(e_py, abs=1e-9)
+    for key in ("H", "O", "U", "bias", "factor", "dbias_dO", "volume"):
+        assert last_cc[key] == pytest.approx(last_py[key], abs=1e-9), key
+    assert last_cc["step"] == last_py["step"] == 300
+    np.testing.assert_allclose(trace_cc, trace_py, rtol=0, atol=1e-9)
+    assert trace_cc[:, 0].tolist() == [100, 200, 300]
+
+
+def test_plugin_builds_from_source_and_rejects_a_short_coefficient_file(tmp_path, potential):
+    from nnpdistill import momt_plugin
+
+    path = momt_plugin.plugin_path(tmp_path)  # a fresh build, not the cached one
+    assert path.parent == tmp_path and path.stat().st_size > 0
+    assert momt_plugin.plugin_path(tmp_path) == path  # cached by source and LAMMPS version
+    (tmp_path / "short.bin").write_bytes(np.zeros(10).tobytes())
+    with Simulation(crystal("Ni", "fcc", 2), potential) as sim:
+        momt_plugin.load(sim.lmp, path)
+        with pytest.raises(Exception, match="holds 10 coefficients, expected"):
+            sim.lmp.command(f"fix m all momt/bias 2 0.0 60 110 -165 -125 -5 40 -0.5 1.0 1.3 1.0 {tmp_path}/short.bin")
 
 
 def wait_for(predicate, process, timeout=120.0):

