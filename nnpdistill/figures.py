@@ -123,3 +123,41 @@ def momt_thermo(table, path, system, melting_K=None):
         ax.set_xlabel("T (K)")
     fig.suptitle(f"{system}: reweighted MOMT production")
     save(fig, path)
+
+
+def training_mae(table, path):
+    """Fig. S2: (a) train/validation MAE of each training set's models, (b) their MAE on the other (unseen) sets.
+
+    table: rows of model_set, member, data_set, split (train, valid, unseen), energy_mae_meV_atom,
+    force_mae_meV_A; bars are means over members with their standard deviation.
+    """
+    sets = list(dict.fromkeys(table["model_set"]))
+    fig, axes = plt.subplots(2, 2, figsize=(11, 7), squeeze=False)
+    width = 0.8 / max(len(sets), 2)
+    for row, (column, unit) in enumerate((("energy_mae_meV_atom", "energy MAE (meV/atom)"),
+                                          ("force_mae_meV_A", "force MAE (meV/Å)"))):
+        own = table[table["split"] != "unseen"]
+        stats = own.groupby(["model_set", "split"], sort=False)[column].agg(["mean", "std"])
+        ax = axes[row, 0]
+        for k, split in enumerate(("train", "valid")):
+            means = [stats.loc[(s, split), "mean"] for s in sets]
+            errors = [stats.loc[(s, split), "std"] for s in sets]
+            ax.bar(np.arange(len(sets)) + (k - 0.5) * 0.35, means, 0.35, yerr=errors, capsize=3, label=split)
+        ax.set_xticks(np.arange(len(sets)), sets)
+        ax.set_ylabel(unit)
+        ax.legend()
+        ax.set_title("(a) own data: training / validation" if row == 0 else "")
+        unseen = table[table["split"] == "unseen"]
+        stats = unseen.groupby(["model_set", "data_set"], sort=False)[column].agg(["mean", "std"])
+        ax = axes[row, 1]
+        for k, model_set in enumerate(sets):
+            others = [s for s in sets if s != model_set]
+            x = np.array([sets.index(s) for s in others]) + (k - (len(sets) - 1) / 2) * width
+            ax.bar(x, [stats.loc[(model_set, s), "mean"] for s in others], width,
+                   yerr=[stats.loc[(model_set, s), "std"] for s in others], capsize=3, label=f"model: {model_set}")
+        ax.set_xticks(np.arange(len(sets)), [f"data: {s}" for s in sets])
+        ax.set_yscale("log")
+        ax.legend(fontsize=8)
+        ax.set_title("(b) other data (unseen)" if row == 0 else "")
+    fig.tight_layout()
+    save(fig, path)

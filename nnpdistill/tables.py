@@ -3,8 +3,8 @@
 from .atomic import replacing
 
 
-def write_csv(table, path):
+def write_csv(table, path, float_format="%.6g"):
     """Write a pandas DataFrame to path through a temporary file, so a reader never sees half a table."""
     with replacing(path) as tmp:
-        table.to_csv(tmp, index=False, float_format="%.6g")
+        table.to_csv(tmp, index=False, float_format=float_format)
     return path

@@ -59,7 +59,9 @@ def test_npt_datasets_hold_both_phases(test_run):
 @pytest.mark.slow
 def test_every_job_wrote_a_log_and_a_benchmark(test_run):
     expected = {"npt": ["ni32_fcc", "ni32_liquid"], "potential": ["ninb"], "momt": ["ni32"], "momt_thermo": ["ni32"],
-                "figures": ["fig_s1a", "fig_s1b", "fig_s3", "momt_bias_ni32"]}
+                "figures": ["fig_s1a", "fig_s1b", "fig_s3", "momt_bias_ni32", "fig_s2"],
+                "train": ["ni32_momt_data", "ni32_momt_member0", "ni32_momt_member1", "ni32_momt_ensemble"],
+                "tables": ["table_s4", "table_s5"]}
     for stage, names in expected.items():
         for name in names:
             assert (test_run / f"results/logs/{stage}/{name}.log").stat().st_size > 0
@@ -114,3 +116,34 @@ def test_reweighting_a_plain_npt_run_to_its_own_temperature(test_run):
     assert row["H_std_eV"] == pytest.approx(H.std(), rel=1e-9)
     table = pd.read_csv(test_run / "results/ni32/momt_thermo.csv")
     assert list(table["T_K"]) == [1800.0, 1900.0, 2000.0, 2100.0, 2200.0]
+
+
+@pytest.mark.slow
+def test_ensembles_load_as_ase_calculators_with_their_tables_and_fig_s2(test_run):
+    import torch
+
+    from nnpdistill.calculator import NNPCalculator
+    from nnpdistill.structures import crystal
+
+    s4 = pd.read_csv(test_run / "results/tables/table_s4_self_energies.csv")
+    assert list(s4["training_set"]) == ["ni32_fcc", "ni32_liquid", "ni32_momt"] and (s4["element"] == "Ni").all()
+    # eV per atom of hot crystal and liquid Ni: the liquid's self-energy lies above the crystal's
+    fcc, liquid = s4["self_energy_eV"].iloc[0], s4["self_energy_eV"].iloc[1]
+    assert -4.8 < fcc < liquid < -4.2
+    assert s4["self_energy_eV"].to_numpy() == pytest.approx(s4["self_energy_Ha"].to_numpy() * 27.211386, rel=1e-6)
+    for name in ("ni32_fcc", "ni32_liquid", "ni32_momt"):
+        history = pd.read_csv(test_run / f"results/train/{name}/member1/history.csv")
+        assert list(history["epoch"]) == [1, 2] and np.isfinite(history["valid_loss"]).all()
+        assert not (test_run / f"results/train/{name}/member1/work").exists()
+    record = torch.load(test_run / "results/train/ni32_momt/ensemble.pt", weights_only=False)
+    assert [m["member"] for m in record["members"]] == [0, 1]
+    assert set(record["members"][0]["train_frames"]).isdisjoint(record["members"][0]["valid_frames"])
+    atoms = crystal("Ni", "fcc", 2)
+    atoms.calc = NNPCalculator.from_file(test_run / "results/train/ni32_momt/ensemble.pt")
+    # Two epochs of a tiny network: only the order of magnitude (the self-energy dominates) is meaningful.
+    assert -10.0 < atoms.get_potential_energy() / len(atoms) < 0.0
+    assert np.isfinite(atoms.get_forces()).all() and np.isfinite(atoms.get_stress()).all()
+    assert atoms.calc.get_property("energies_std", atoms).shape == (32,)
+    mae = pd.read_csv(test_run / "results/figures/fig_s2_mae.csv")
+    assert set(mae["split"]) == {"train", "valid", "unseen"} and len(mae) == 3 * 2 * 4
+    assert (test_run / "results/figures/fig_s2_mae.png").stat().st_size > 10_000

@@ -37,6 +37,24 @@ def _validate_config():
 _validate_config()
 
 
+def _check_training(config):
+    errors = []
+    sets = config["train"]["sets"]
+    for name, spec in sets.items():
+        where = f"train.sets.{name}"
+        if spec["system"] not in config["systems"]:
+            errors.append(f"{where}.system: '{spec['system']}' is not a key of systems")
+        elif spec["source"] == "momt" and spec["system"] not in config["momt"]["systems"]:
+            errors.append(f"{where}.source: momt data of '{spec['system']}' is not sampled (momt.systems)")
+        elif spec["source"] != "momt" and (spec["system"] not in config["npt"]["systems"]
+                                           or spec["source"][4:] not in config["npt"]["phases"]):
+            errors.append(f"{where}.source: {spec['source']} of '{spec['system']}' is not sampled (npt.systems, npt.phases)")
+    for key, names in (("tables.s4_sets", config["tables"]["s4_sets"]), ("tables.s5_sets", config["tables"]["s5_sets"]),
+                       ("figures.s2_sets", config["figures"]["s2_sets"])):
+        errors += [f"{key}: '{n}' is not a key of train.sets" for n in names if n not in sets]
+    return errors
+
+
 def _check_references():
     errors = []
     for name, system in config["systems"].items():
@@ -64,6 +82,7 @@ def _check_references():
         for name in [names] if isinstance(names, str) else names:
             if name not in config["momt"]["systems"]:
                 errors.append(f"figures.{key}: '{name}' is not one of momt.systems")
+    errors += _check_training(config)
     errors += check_potentials(config["potentials"])
     if errors:
         raise WorkflowError("Invalid configuration:\n  " + "\n  ".join(errors))
@@ -88,6 +107,29 @@ def potential_source(wildcards):
 
 def rule_resources(name):
     return config["resources"][name]
+
+
+def gpu_resources(name):
+    """{'gpu': n} for rules that asked for GPUs, else nothing (a local run needs no GPU resource)."""
+    gpus = rule_resources(name)["gpus"]
+    return {"gpu": gpus} if gpus else {}
+
+
+def training_set(wildcards):
+    return config["train"]["sets"][wildcards.set]
+
+
+def training_source(wildcards):
+    spec = training_set(wildcards)
+    return f"results/{spec['system']}/{spec['source']}.h5"
+
+
+def members():
+    return range(config["train"]["ensemble_size"])
+
+
+def ensemble_outputs():
+    return expand("results/train/{set}/ensemble.pt", set=config["train"]["sets"])
 
 
 def npt_outputs():

@@ -82,3 +82,26 @@ rule momt_maps:
         "../../envs/nnpdistill.yaml"
     script:
         "../../scripts/momt_maps.py"
+
+
+rule fig_s2:
+    input:
+        ensembles=expand("results/train/{set}/ensemble.pt", set=config["figures"]["s2_sets"]),
+        data=expand("results/train/{set}/data.h5", set=config["figures"]["s2_sets"]),
+    output:
+        png="results/figures/fig_s2_mae.png",
+        csv="results/figures/fig_s2_mae.csv",
+    params:
+        sets=config["figures"]["s2_sets"],
+    log:
+        "results/logs/figures/fig_s2.log",
+    benchmark:
+        "results/benchmarks/figures/fig_s2.tsv"
+    threads: rule_resources("figures")["threads"]
+    resources:
+        mem_mb=rule_resources("figures")["mem_mb"],
+        runtime=rule_resources("figures")["runtime"],
+    conda:
+        "../../envs/nnpdistill.yaml"
+    script:
+        "../../scripts/fig_s2.py"

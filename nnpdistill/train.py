@@ -1,0 +1,296 @@
+"""Training of one ensemble member (Supplementary Note 2, eq. 3): loss, split, self-energies, checkpoints.
+
+Loss (eq. 3), energies in Hartree and forces in Hartree/Angstrom (TorchANI's units):
+    mean over frames of (E_NNP - E_ref)^2 / sqrt(N_atom) + alpha * mean over frames of |F_NNP - F_ref|^2 / N_atom
+with |.|^2 summed over the frame's atoms and components. Errors are reported as MAEs in meV/atom (energy per
+atom) and meV/Angstrom (force components).
+Self-energies: per element, the values that minimise the mean absolute error (L1 norm, as Table S4's caption
+says) of E_ref - sum over atoms of E_self on the member's training split: for one element, the median of E/N.
+Reproducibility: the split, the initial weights and the batch order come from the member's seed; on the CPU the
+same seed, data and thread count give the same weights, bit for bit. On a GPU, index_add's atomic adds make the
+last bits vary between runs.
+"""
+
+import csv
+import io
+import logging
+import math
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .atomic import replacing
+from .descriptors import energies_and_forces
+from .model import HARTREE_TO_EV, NNP, ModelSettings
+from .neighbors import Graphs, gather
+
+log = logging.getLogger(__name__)
+
+HISTORY_COLUMNS = ("epoch", "train_loss", "valid_loss", "train_energy_mae_meV_atom", "train_force_mae_meV_A",
+                   "valid_energy_mae_meV_atom", "valid_force_mae_meV_A", "learning_rate", "seconds")
+
+
+class TrainingError(RuntimeError):
+    """Training diverged or its inputs are unusable."""
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    epochs: int = 300
+    batch_size: int = 64
+    validation_fraction: float = 0.2
+    force_weight: float = 0.1  # alpha of eq. 3
+    learning_rate: float = 1e-3
+    weight_decay: float = 0.0
+    lr_factor: float = 0.5  # ReduceLROnPlateau on the validation loss
+    lr_patience: int = 10
+    min_learning_rate: float = 1e-6
+    threads: int = 1
+    device: str = "cpu"
+    compile: bool = False
+
+
+class Data:
+    """Frames ready for training: Hartree units, element indices and precomputed neighbour structures."""
+
+    def __init__(self, dataset, symbols, aev, progress=None, source="dataset"):
+        from ase.data import chemical_symbols
+
+        dataset.check(source)
+        names = [chemical_symbols[z] for z in dataset.species]
+        unknown = sorted(set(names) - set(symbols))
+        if unknown:
+            raise TrainingError(f"{source}: elements {unknown} are not among the model's {list(symbols)}")
+        self.n_frames = len(dataset)
+        self.species = np.tile([symbols.index(s) for s in names], (self.n_frames, 1))
+        self.n_atoms = np.full(self.n_frames, dataset.n_atoms)
+        self.positions = dataset.positions
+        self.cells = dataset.cells
+        self.energy = dataset.energy / HARTREE_TO_EV  # Hartree
+        self.forces = dataset.forces / HARTREE_TO_EV  # Hartree/Angstrom
+        self.counts = np.stack([(self.species == e).sum(axis=1) for e in range(len(symbols))], axis=1)
+        self.graphs = Graphs.build(dataset.positions, dataset.cells, aev.radial_cutoff, aev.angular_cutoff, progress)
+
+    def batch(self, frames, dtype=torch.float32, device="cpu"):
+        """(Batch, positions, reference energies, reference forces) of the given frames, flattened."""
+        frames = np.asarray(frames)
+        batch = gather(self.graphs, frames, self.species, self.cells, dtype)
+        positions = torch.from_numpy(np.concatenate(self.positions[frames])).to(dtype)
+        energy = torch.from_numpy(self.energy[frames]).to(dtype)
+        forces = torch.from_numpy(np.concatenate(self.forces[frames])).to(dtype)
+        if str(device) != "cpu":
+            batch = type(batch)(**{k: v.to(device) for k, v in vars(batch).items()})
+            positions, energy, forces = positions.to(device), energy.to(device), forces.to(device)
+        return batch, positions, energy, forces
+
+
+def fit_self_energies(counts, energy, iterations=200):
+    """Per-element self-energies minimising sum |E - counts @ e| (L1). counts (frames, elements)."""
+    counts = np.asarray(counts, dtype=float)
+    energy = np.asarray(energy, dtype=float)
+    used = counts.sum(axis=0) > 0
+    result = np.zeros(counts.shape[1])
+    if used.sum() == 1:
+        e = int(np.flatnonzero(used)[0])
+        result[e] = np.median(energy / counts[:, e])
+        return result
+    # Iteratively reweighted least squares for the L1 fit, started from the L2 fit.
+    x = np.linalg.lstsq(counts[:, used], energy, rcond=None)[0]
+    for _ in range(iterations):
+        weight = 1.0 / np.maximum(np.abs(energy - counts[:, used] @ x), 1e-8)
+        sw = np.sqrt(weight)
+        x = np.linalg.lstsq(counts[:, used] * sw[:, None], energy * sw, rcond=None)[0]
+    result[used] = x
+    return result
+
+
+def split(n_frames, validation_fraction, seed):
+    """Shuffled (train, validation) frame indices, 80/20 by default, from seed."""
+    order = np.random.default_rng(seed).permutation(n_frames)
+    n_valid = max(1, int(round(validation_fraction * n_frames)))
+    if n_valid >= n_frames:
+        raise TrainingError(f"{n_frames} frames are too few to split off a validation set")
+    return np.sort(order[n_valid:]), np.sort(order[:n_valid])
+
+
+def loss_terms(model, batch, positions, energy, forces, force_weight, create_graph=True, compile=False):
+    """Eq. 3 for one batch, with the pieces of the MAEs: returns (loss, sums) where sums holds the frame count,
+    sum over frames of |dE|/N (Hartree), sum of |dF| over components (Hartree/A) and the component count."""
+    predicted, predicted_forces = energies_and_forces(model, batch, positions, create_graph=create_graph,
+                                                      compile=compile)
+    n = batch.n_atoms.to(predicted.dtype)
+    d_energy = predicted - energy
+    d_forces = predicted_forces - forces
+    per_frame_force = torch.zeros_like(predicted).index_add(0, batch.frame_of_atom, (d_forces**2).sum(dim=1))
+    loss = (d_energy**2 / n.sqrt()).mean() + force_weight * (per_frame_force / n).mean()
+    sums = {
+        "frames": len(n),
+        "energy_abs_per_atom": float((d_energy.detach().abs() / n).sum()),
+        "force_abs": float(d_forces.detach().abs().sum()),
+        "force_components": d_forces.numel(),
+    }
+    return loss, sums
+
+
+def _maes(sums):
+    energy = sums["energy_abs_per_atom"] / max(sums["frames"], 1) * HARTREE_TO_EV * 1000.0
+    force = sums["force_abs"] / max(sums["force_components"], 1) * HARTREE_TO_EV * 1000.0
+    return energy, force
+
+
+def _add(total, sums):
+    for key, value in sums.items():
+        total[key] = total.get(key, 0) + value
+    return total
+
+
+class Trainer:
+    """Train one member on Data; checkpoint (atomic) after every epoch in workdir, resume from it.
+
+    symbols: the model's elements. seed: the member's seed (split, weights, batch order).
+    """
+
+    def __init__(self, data, symbols, settings, seed, workdir, model_settings=None, aev=None):
+        self.data = data
+        self.s = settings
+        self.seed = int(seed)
+        self.workdir = Path(workdir)
+        self.train_idx, self.valid_idx = split(data.n_frames, settings.validation_fraction, self.seed)
+        torch.manual_seed(self.seed)
+        self.model = NNP(model_settings or ModelSettings(tuple(symbols)))
+        self_energies = fit_self_energies(data.counts[self.train_idx], data.energy[self.train_idx])
+        self.model.self_energies.copy_(torch.from_numpy(self_energies))
+        self.device = torch.device(settings.device)
+        self.model.to(self.device)
+        self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=settings.learning_rate,
+                                           weight_decay=settings.weight_decay)
+        self.scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
+            self.optimizer, factor=settings.lr_factor, patience=settings.lr_patience,
+            min_lr=settings.min_learning_rate)
+        self.epoch = 0
+        self.history = []
+        self.best = {"valid_loss": math.inf, "epoch": 0, "state": None}
+
+    @property
+    def checkpoint_file(self):
+        return self.workdir / "checkpoint.pt"
+
+    def _identity(self):
+        return {"settings": asdict(self.s), "seed": self.seed, "frames": self.data.n_frames,
+                "model": self.model.settings.to_dict()}
+
+    def save(self):
+        record = {"identity": self._identity(), "epoch": self.epoch, "model": self.model.state_dict(),
+                  "optimizer": self.optimizer.state_dict(), "scheduler": self.scheduler.state_dict(),
+                  "history": self.history, "best": self.best}
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        with replacing(self.checkpoint_file) as tmp:
+            torch.save(record, tmp)
+
+    def resume(self):
+        """Load the checkpoint if it exists and belongs to this run; returns the epoch reached."""
+        if not self.checkpoint_file.exists():
+            return 0
+        record = torch.load(self.checkpoint_file, weights_only=False, map_location=self.device)
+        if record["identity"] != self._identity():
+            log.warning("%s belongs to another training run; starting over", self.checkpoint_file)
+            return 0
+        self.model.load_state_dict(record["model"])
+        self.optimizer.load_state_dict(record["optimizer"])
+        self.scheduler.load_state_dict(record["scheduler"])
+        self.epoch, self.history, self.best = record["epoch"], record["history"], record["best"]
+        log.info("resumed from epoch %d", self.epoch)
+        return self.epoch
+
+    def _batches(self, frames, shuffle_seed=None):
+        frames = np.array(frames)
+        if shuffle_seed is not None:
+            frames = np.random.default_rng(shuffle_seed).permutation(frames)
+        for start in range(0, len(frames), self.s.batch_size):
+            yield frames[start:start + self.s.batch_size]
+
+    def evaluate(self, frames):
+        """(mean loss over frames, energy MAE meV/atom, force MAE meV/A) with the current weights."""
+        total, loss_sum = {}, 0.0
+        for chunk in self._batches(frames):
+            loss, sums = loss_terms(self.model, *self.data.batch(chunk, device=self.device), self.s.force_weight,
+                                    create_graph=False, compile=self.s.compile)
+            loss_sum += float(loss) * len(chunk)
+            _add(total, sums)
+        return (loss_sum / len(frames), *_maes(total))
+
+    def train_epoch(self):
+        self.model.train()
+        total, loss_sum = {}, 0.0
+        epoch = self.epoch + 1
+        for number, chunk in enumerate(self._batches(self.train_idx, shuffle_seed=self.seed * 100003 + epoch)):
+            loss, sums = loss_terms(self.model, *self.data.batch(chunk, device=self.device), self.s.force_weight,
+                                    compile=self.s.compile)
+            if not torch.isfinite(loss):
+                raise TrainingError(f"loss is {float(loss)} at epoch {epoch}, batch {number}; the last good "
+                                    f"weights are in {self.checkpoint_file} (epoch {self.epoch})")
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            self.optimizer.step()
+            loss_sum += float(loss.detach()) * len(chunk)
+            _add(total, sums)
+        return (loss_sum / len(self.train_idx), *_maes(total))
+
+    def run(self, progress=None):
+        """Train to settings.epochs (resuming if a checkpoint exists); returns the best-validation model (CPU)."""
+        torch.set_num_threads(self.s.threads)
+        if self.resume() == 0:
+            self.save()  # epoch 0: the initial weights are the last good ones until an epoch completes
+        while self.epoch < self.s.epochs:
+            start = time.perf_counter()
+            train_loss, train_e, train_f = self.train_epoch()
+            valid_loss, valid_e, valid_f = self.evaluate(self.valid_idx)
+            self.epoch += 1
+            self.scheduler.step(valid_loss)
+            row = [self.epoch, train_loss, valid_loss, train_e, train_f, valid_e, valid_f,
+                   self.optimizer.param_groups[0]["lr"], time.perf_counter() - start]
+            self.history.append(row)
+            if valid_loss < self.best["valid_loss"]:
+                self.best = {"valid_loss": valid_loss, "epoch": self.epoch,
+                             "state": {k: v.clone() for k, v in self.model.state_dict().items()}}
+            self.save()
+            message = (f"epoch {self.epoch}: loss {train_loss:.3e} / {valid_loss:.3e}, energy MAE {train_e:.2f} / "
+                       f"{valid_e:.2f} meV/atom, force MAE {train_f:.1f} / {valid_f:.1f} meV/A, {row[-1]:.1f} s")
+            log.info(message)
+            if progress is not None:
+                print(message, file=progress, flush=True)
+        best = NNP(self.model.settings)
+        best.load_state_dict(self.best["state"] if self.best["state"] is not None else self.model.state_dict())
+        return best.cpu()
+
+    def record(self, best):
+        """What a member's model.pt holds: the best-validation model, its split, seed and history."""
+        columns = {name: i for i, name in enumerate(HISTORY_COLUMNS)}
+        row = self.history[self.best["epoch"] - 1] if self.best["epoch"] else None
+        metrics = {name: row[i] for name, i in columns.items()} if row else {}
+        return {**best.checkpoint(), "seed": self.seed, "best_epoch": self.best["epoch"], "metrics": metrics,
+                "train_frames": self.train_idx.tolist(), "valid_frames": self.valid_idx.tolist(),
+                "settings_train": asdict(self.s)}
+
+    def history_csv(self):
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(HISTORY_COLUMNS)
+        writer.writerows(self.history)
+        return out.getvalue()
+
+
+def predict(model, data, frames=None, batch_size=64):
+    """Energies (eV) and forces (eV/Angstrom) of frames of Data, in float32 as trained."""
+    frames = np.arange(data.n_frames) if frames is None else np.asarray(frames)
+    energies, forces = [], []
+    for start in range(0, len(frames), batch_size):
+        batch, positions, _, _ = data.batch(frames[start:start + batch_size])
+        energy, force = energies_and_forces(model, batch, positions, create_graph=False)
+        energies.append(energy.detach().double().numpy() * HARTREE_TO_EV)
+        forces.append(force.detach().double().numpy() * HARTREE_TO_EV)
+    n = data.n_atoms[frames]
+    return np.concatenate(energies), np.split(np.concatenate(forces), np.cumsum(n)[:-1])

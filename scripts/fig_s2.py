@@ -1,0 +1,50 @@
+"""Fig. S2: models trained on FCC, liquid and MOMT data of equal size; MAE on their own and on the unseen sets.
+
+Every member is scored with its best-validation weights: on its own training and validation frames, and on all
+frames of the other sets. Bars: mean and standard deviation over members.
+"""
+
+import logging
+
+import numpy as np
+import pandas as pd
+import torch
+
+from nnpdistill import dataset, figures, logs, tables
+from nnpdistill.model import HARTREE_TO_EV, NNP, AEVSettings
+from nnpdistill.train import Data, predict
+
+logs.to_file(snakemake.log[0])
+sets = snakemake.params.sets
+ensembles = {s: torch.load(p, map_location="cpu", weights_only=False) for s, p in zip(sets, snakemake.input.ensembles)}
+first = ensembles[sets[0]]["members"][0]
+aev = AEVSettings(**first["settings"]["aev"])
+symbols = tuple(first["settings"]["symbols"])
+data = {s: Data(dataset.read(p), symbols, aev, source=p) for s, p in zip(sets, snakemake.input.data)}
+
+
+def maes(model, d, frames):
+    energy, forces = predict(model, d, frames)
+    ref_e, ref_f = d.energy[frames] * HARTREE_TO_EV, d.forces[frames] * HARTREE_TO_EV
+    e = np.mean(np.abs(energy - ref_e) / d.n_atoms[frames]) * 1000.0
+    f = np.mean(np.abs(np.concatenate(forces) - np.concatenate(ref_f))) * 1000.0
+    return e, f
+
+
+rows = []
+for model_set in sets:
+    for member in ensembles[model_set]["members"]:
+        model = NNP.from_checkpoint(member).eval()
+        splits = {"train": np.array(member["train_frames"]), "valid": np.array(member["valid_frames"])}
+        for split, frames in splits.items():
+            rows.append((model_set, member["member"], model_set, split, *maes(model, data[model_set], frames)))
+        for other in sets:
+            if other != model_set:
+                frames = np.arange(data[other].n_frames)
+                rows.append((model_set, member["member"], other, "unseen", *maes(model, data[other], frames)))
+table = pd.DataFrame(rows, columns=["model_set", "member", "data_set", "split", "energy_mae_meV_atom",
+                                    "force_mae_meV_A"])
+tables.write_csv(table, snakemake.output.csv)
+figures.training_mae(table, snakemake.output.png)
+summary = table.groupby(["model_set", "data_set", "split"], sort=False)[["energy_mae_meV_atom", "force_mae_meV_A"]]
+logging.info("\n%s", summary.mean().to_string())

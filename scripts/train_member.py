@@ -1,0 +1,44 @@
+"""Train one ensemble member (Supplementary Note 2, eq. 3): its own split and seed, checkpoints every epoch."""
+
+import logging
+import shutil
+
+import torch
+from ase.data import atomic_numbers, chemical_symbols
+
+from nnpdistill import dataset, logs
+from nnpdistill.atomic import replacing
+from nnpdistill.model import AEVSettings, ModelSettings
+from nnpdistill.npt import derive_seed
+from nnpdistill.train import Data, Trainer, TrainSettings
+
+stream = logs.to_file(snakemake.log[0])
+cfg = snakemake.params.train
+member = int(snakemake.wildcards.member)
+seed = derive_seed(snakemake.params.seed, "train", snakemake.wildcards.set, member)
+device = cfg["device"]
+if device == "auto":
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+settings = TrainSettings(
+    **{k: cfg[k] for k in ("epochs", "batch_size", "validation_fraction", "force_weight", "learning_rate",
+                           "weight_decay", "lr_factor", "lr_patience", "min_learning_rate", "compile")},
+    threads=snakemake.threads, device=device)
+data_set = dataset.read(snakemake.input[0])
+symbols = tuple(sorted({chemical_symbols[z] for z in data_set.species}, key=atomic_numbers.get))
+model_settings = ModelSettings(symbols=symbols, aev=AEVSettings(**cfg["aev"]), hidden=tuple(cfg["hidden"]))
+logging.info("member %d of %s: seed %d, %s, %d frames, %s", member, snakemake.wildcards.set, seed, device,
+             len(data_set), settings)
+data = Data(data_set, symbols, model_settings.aev, progress=stream, source=snakemake.input[0])
+trainer = Trainer(data, symbols, settings, seed, snakemake.params.workdir, model_settings=model_settings)
+logging.info("%d parameters; self-energies %s Ha", trainer.model.n_parameters(),
+             trainer.model.self_energies.tolist())
+best = trainer.run()
+record = trainer.record(best)
+record.update(member=member, training_set=snakemake.wildcards.set, data=snakemake.input[0])
+with replacing(snakemake.output.model) as tmp:
+    torch.save(record, tmp)
+with replacing(snakemake.output.history) as tmp:
+    with open(tmp, "w") as out:
+        out.write(trainer.history_csv())
+logging.info("best epoch %d: %s", record["best_epoch"], record["metrics"])
+shutil.rmtree(snakemake.params.workdir, ignore_errors=True)

@@ -1,0 +1,224 @@
+"""NNP model, fast force training, loss, self-energies, checkpoints and the ASE calculator (real TorchANI parts)."""
+
+import math
+import signal
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from nnpdistill import dataset
+from nnpdistill.calculator import NNPCalculator, load_models
+from nnpdistill.descriptors import energies_and_forces
+from nnpdistill.model import HARTREE_TO_EV, NNP, AEVSettings, ModelSettings
+from nnpdistill.neighbors import Graphs, frame_pairs, gather
+from nnpdistill.structures import crystal
+from nnpdistill.train import Data, Trainer, TrainingError, TrainSettings, fit_self_energies, loss_terms
+from tests.conftest import REPO
+
+SMALL = ModelSettings(("Ni",), hidden=(16, 8))
+
+
+def rattled_frames(n_frames, n_cells=2, seed=0):
+    """Hot-looking Ni frames with made-up but smooth labels (energies eV, forces eV/A)."""
+    rng = np.random.default_rng(seed)
+    atoms = crystal("Ni", "fcc", n_cells)
+    positions = atoms.positions + rng.normal(0.0, 0.12, (n_frames, len(atoms), 3))
+    return dataset.Dataset(
+        species=atoms.numbers.astype(np.int64), positions=positions,
+        cells=np.repeat(np.array(atoms.cell)[None], n_frames, axis=0),
+        energy=-4.4 * len(atoms) + rng.normal(0.0, 0.5, n_frames),
+        forces=rng.normal(0.0, 0.5, (n_frames, len(atoms), 3)))
+
+
+def test_network_and_aev_sizes_follow_table_s2():
+    model = NNP(ModelSettings(("Ni",)))
+    shifts = AEVSettings().radial_shifts()
+    assert len(shifts) == 23 and shifts[0] == 0.8 and shifts[-1] < 6.9 < shifts[-1] + 0.26875
+    assert model.aev.out_dim == 55 and model.n_parameters() == 86785
+    assert isinstance(model.networks[0].activation, torch.nn.GELU)
+
+
+def test_pairs_find_every_image_of_a_cell_narrower_than_twice_the_cutoff():
+    from ase.neighborlist import neighbor_list
+
+    atoms = crystal("Ni", "fcc", 2)
+    atoms.rattle(0.2, seed=4)
+    assert atoms.cell.lengths().max() < 2 * 6.9
+    pairs, shifts = frame_pairs(atoms.positions, np.array(atoms.cell), 6.9)
+    mine = {(int(a), int(b), tuple(s)) for a, b, s in zip(pairs[0], pairs[1], shifts.tolist())}
+    both = mine | {(b, a, tuple(-v for v in s)) for a, b, s in mine}
+    i, j, s = neighbor_list("ijS", atoms, 6.9)
+    assert len(mine) == len(i) // 2 and both == {(int(b), int(a), tuple(v)) for a, b, v in zip(i, j, s.tolist())}
+
+
+def test_small_periodic_cell_equals_the_same_crystal_in_a_doubled_cell():
+    """32 atoms in a 7 A box with a 6.9 A cutoff: energy, forces and stress must see every periodic image."""
+    torch.manual_seed(1)
+    calc = NNPCalculator([NNP(ModelSettings(("Ni",)))])
+    small = crystal("Ni", "fcc", 2)
+    small.rattle(0.1, seed=2)
+    big = small.repeat((2, 2, 2))
+    small.calc, big.calc = calc, NNPCalculator(calc.models)
+    assert big.get_potential_energy() == pytest.approx(8 * small.get_potential_energy(), rel=1e-12, abs=1e-9)
+    np.testing.assert_allclose(big.get_forces()[:32], small.get_forces(), atol=1e-10)
+    np.testing.assert_allclose(big.get_stress(), small.get_stress(), atol=1e-10)
+    assert np.abs(small.get_forces()).max() > 1e-3
+
+
+def test_aev_equals_torchani_aevcomputer():
+    model = NNP(ModelSettings(("Ni",))).double()
+    atoms = crystal("Ni", "fcc", 2)
+    atoms.rattle(0.15, seed=6)
+    graphs = Graphs.build(atoms.positions[None], np.array(atoms.cell)[None], 6.9, 3.5)
+    batch = gather(graphs, [0], np.zeros((1, 32), dtype=int), np.array(atoms.cell)[None], torch.float64)
+    ours = model.aevs(batch, torch.tensor(atoms.positions))
+    reference = model.aev(torch.zeros(1, 32, dtype=torch.long), torch.tensor(atoms.positions)[None],
+                          torch.tensor(np.array(atoms.cell)), torch.tensor([True, True, True]))[0]
+    np.testing.assert_allclose(ours.numpy(), reference.numpy(), atol=1e-12)
+    assert ours.abs().max() > 1.0
+
+
+def test_analytic_force_path_equals_autograd_in_values_and_weight_gradients():
+    torch.manual_seed(2)
+    model = NNP(ModelSettings(("Ni",))).double()
+    data = Data(rattled_frames(3), ("Ni",), AEVSettings())
+    batch, positions, energy, forces = data.batch([0, 1, 2], dtype=torch.float64)
+    fast_e, fast_f = energies_and_forces(model, batch, positions)
+    x = positions.clone().requires_grad_(True)
+    slow_e = model(batch, x)
+    slow_f = -torch.autograd.grad(slow_e.sum(), x, create_graph=True)[0]
+    np.testing.assert_allclose(fast_e.detach(), slow_e.detach(), rtol=1e-13)
+    np.testing.assert_allclose(fast_f.detach(), slow_f.detach(), atol=1e-13)
+    grads = [torch.autograd.grad(((f - forces) ** 2).sum() + ((e - energy) ** 2).sum(), list(model.parameters()))
+             for e, f in ((fast_e, fast_f), (slow_e, slow_f))]
+    for a, b in zip(*grads):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-14)
+
+
+def test_loss_matches_a_hand_computation_on_two_frames():
+    torch.manual_seed(3)
+    model = NNP(SMALL).double()
+    frames = rattled_frames(2, seed=5)
+    data = Data(frames, ("Ni",), AEVSettings())
+    batch, positions, energy, forces = data.batch([0, 1], dtype=torch.float64)
+    loss, sums = loss_terms(model, batch, positions, energy, forces, force_weight=0.1)
+    x = positions.clone().requires_grad_(True)
+    e = model(batch, x)
+    f = -torch.autograd.grad(e.sum(), x)[0]
+    e, f = e.detach().numpy(), f.detach().numpy().reshape(2, 32, 3)
+    e_ref, f_ref = frames.energy / HARTREE_TO_EV, frames.forces / HARTREE_TO_EV  # Hartree, Hartree/A
+    by_hand = sum((e[k] - e_ref[k]) ** 2 / math.sqrt(32) + 0.1 * ((f[k] - f_ref[k]) ** 2).sum() / 32
+                  for k in range(2)) / 2
+    assert float(loss.detach()) == pytest.approx(by_hand, rel=1e-12)
+    assert sums["energy_abs_per_atom"] == pytest.approx(np.abs(e - e_ref).sum() / 32, rel=1e-12)
+
+
+def test_self_energies_minimise_the_absolute_error():
+    counts = np.array([[32]] * 5)
+    energy = np.array([-1.0, -2.0, -3.0, -4.0, -100.0]) * 32
+    assert fit_self_energies(counts, energy)[0] == pytest.approx(-3.0)  # the median, not the mean (-22)
+    rng = np.random.default_rng(0)
+    counts = rng.integers(0, 40, (200, 2))
+    energy = counts @ np.array([-4.5, -3.4])
+    energy[:20] += 50.0  # outliers pull an L2 fit, not an L1 fit
+    np.testing.assert_allclose(fit_self_energies(counts, energy), [-4.5, -3.4], atol=1e-5)
+
+
+def small_settings(**changes):
+    return TrainSettings(**{"epochs": 3, "batch_size": 4, "lr_patience": 2, **changes})
+
+
+def test_same_seed_gives_the_same_weights_and_members_differ(tmp_path):
+    data = Data(rattled_frames(20), ("Ni",), AEVSettings())
+    runs = [Trainer(data, ("Ni",), small_settings(), seed, tmp_path / str(k), model_settings=SMALL).run()
+            for k, seed in enumerate((11, 11, 12))]
+    for a, b in zip(runs[0].state_dict().values(), runs[1].state_dict().values()):
+        assert torch.equal(a, b)
+    assert not torch.equal(runs[0].networks[0].final_layer.weight, runs[2].networks[0].final_layer.weight)
+    splits = [Trainer(data, ("Ni",), small_settings(), s, tmp_path / "x", model_settings=SMALL).train_idx
+              for s in (11, 12)]
+    assert len(splits[0]) == 16 and not np.array_equal(splits[0], splits[1])
+
+
+def test_nan_label_is_refused_naming_the_file_and_frame(tmp_path):
+    frames = rattled_frames(6)
+    frames.forces[4, 7, 1] = np.nan
+    with pytest.raises(dataset.DatasetError, match=r"train\.h5.*frame 4"):
+        Data(frames, ("Ni",), AEVSettings(), source="train.h5")
+
+
+def test_diverging_loss_stops_naming_epoch_and_batch_and_keeps_the_last_good_weights(tmp_path):
+    data = Data(rattled_frames(20), ("Ni",), AEVSettings())
+    trainer = Trainer(data, ("Ni",), small_settings(epochs=50, learning_rate=1e12, lr_patience=100), 5, tmp_path,
+                      model_settings=SMALL)
+    with pytest.raises(TrainingError, match=r"at epoch (\d+), batch (\d+)") as error:
+        trainer.run()
+    epoch = int(error.value.args[0].split("epoch ")[1].split(",")[0])
+    saved = torch.load(tmp_path / "checkpoint.pt", weights_only=False)
+    assert saved["epoch"] == epoch - 1
+    assert all(torch.isfinite(v).all() for v in saved["model"].values())
+
+
+def test_killed_training_resumes_to_the_same_weights(tmp_path):
+    """SIGKILL after the second epoch's checkpoint; the resumed run ends with an uninterrupted run's weights."""
+    script = tmp_path / "train.py"
+    script.write_text(f"""
+import sys, torch
+sys.path.insert(0, {str(REPO)!r})
+from tests.test_train import Data, Trainer, AEVSettings, SMALL, rattled_frames, small_settings
+data = Data(rattled_frames(24), ("Ni",), AEVSettings())
+model = Trainer(data, ("Ni",), small_settings(epochs=12), 9, sys.argv[1], model_settings=SMALL).run()
+torch.save(model.state_dict(), sys.argv[2])
+""")
+    killed, straight = tmp_path / "killed", tmp_path / "straight"
+    process = subprocess.Popen([sys.executable, str(script), str(killed), str(tmp_path / "k.pt")], cwd=REPO)
+    import time
+
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            if torch.load(killed / "checkpoint.pt", weights_only=False)["epoch"] >= 2:
+                break
+        except (OSError, RuntimeError, EOFError, KeyError):
+            pass
+        assert process.poll() is None and time.monotonic() < deadline, "training ended before it was killed"
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert not (tmp_path / "k.pt").exists()
+    for workdir, out in ((killed, "k.pt"), (straight, "s.pt")):
+        subprocess.run([sys.executable, str(script), str(workdir), str(tmp_path / out)], cwd=REPO, check=True)
+    a, b = torch.load(tmp_path / "k.pt"), torch.load(tmp_path / "s.pt")
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_ensemble_calculator_gives_stress_by_finite_differences_and_atomic_spread(tmp_path):
+    torch.manual_seed(7)
+    members = [NNP(SMALL) for _ in range(3)]
+    path = tmp_path / "ensemble.pt"
+    torch.save({"members": [m.checkpoint() for m in members]}, path)
+    calc = NNPCalculator.from_file(path)
+    assert len(load_models(path)) == 3
+    atoms = crystal("Ni", "fcc", 2)
+    atoms.rattle(0.1, seed=8)
+    atoms.calc = calc
+    stress = atoms.get_stress(voigt=False)
+    energies = atoms.get_potential_energies()
+    spread = calc.get_property("energies_std", atoms)
+    assert energies.sum() == pytest.approx(atoms.get_potential_energy(), rel=1e-12)
+    assert spread.shape == (32,) and (spread > 0).all()
+    h = 1e-5
+    for i, j in ((0, 0), (1, 2), (2, 2)):
+        values = []
+        for sign in (1, -1):
+            strained = atoms.copy()
+            deform = np.eye(3)
+            deform[i, j] += sign * h
+            strained.set_cell(atoms.cell @ deform, scale_atoms=True)
+            strained.calc = calc
+            values.append(strained.get_potential_energy())
+        numeric = (values[0] - values[1]) / (2 * h) / atoms.get_volume()
+        assert stress[i, j] == pytest.approx(numeric, abs=1e-7)

@@ -1,0 +1,97 @@
+# NNP ensembles (Supplementary Note 2): a training set per config entry, one job per member, an ensemble of them.
+
+
+rule training_set:
+    input:
+        training_source,
+    output:
+        "results/train/{set}/data.h5",
+    params:
+        spec=training_set,
+    log:
+        "results/logs/train/{set}_data.log",
+    benchmark:
+        "results/benchmarks/train/{set}_data.tsv"
+    threads: rule_resources("training_set")["threads"]
+    resources:
+        mem_mb=rule_resources("training_set")["mem_mb"],
+        runtime=rule_resources("training_set")["runtime"],
+    conda:
+        "../../envs/nnpdistill.yaml"
+    script:
+        "../../scripts/training_set.py"
+
+
+rule train_member:
+    input:
+        "results/train/{set}/data.h5",
+    output:
+        model="results/train/{set}/member{member}/model.pt",
+        history="results/train/{set}/member{member}/history.csv",
+    wildcard_constraints:
+        member=r"\d+",
+    params:
+        train={k: v for k, v in config["train"].items() if k != "sets"},
+        seed=config["seed"],
+        # Epoch checkpoints live here, outside the outputs, so a killed job resumes from its last epoch.
+        workdir=lambda wc: f"results/train/{wc.set}/member{wc.member}/work",
+    log:
+        "results/logs/train/{set}_member{member}.log",
+    benchmark:
+        "results/benchmarks/train/{set}_member{member}.tsv"
+    threads: rule_resources("train_member")["threads"]
+    resources:
+        mem_mb=rule_resources("train_member")["mem_mb"],
+        runtime=rule_resources("train_member")["runtime"],
+        **gpu_resources("train_member"),
+    conda:
+        "../../envs/nnpdistill.yaml"
+    script:
+        "../../scripts/train_member.py"
+
+
+rule ensemble:
+    input:
+        models=lambda wc: expand("results/train/{set}/member{member}/model.pt", set=wc.set, member=members()),
+        data="results/train/{set}/data.h5",
+    output:
+        ensemble="results/train/{set}/ensemble.pt",
+        summary="results/train/{set}/ensemble.csv",
+    log:
+        "results/logs/train/{set}_ensemble.log",
+    benchmark:
+        "results/benchmarks/train/{set}_ensemble.tsv"
+    threads: rule_resources("ensemble")["threads"]
+    resources:
+        mem_mb=rule_resources("ensemble")["mem_mb"],
+        runtime=rule_resources("ensemble")["runtime"],
+    conda:
+        "../../envs/nnpdistill.yaml"
+    script:
+        "../../scripts/ensemble.py"
+
+
+rule self_energy_table:
+    input:
+        lambda wc: expand("results/train/{set}/ensemble.pt", set=config["tables"][f"{wc.table}_sets"]),
+    output:
+        "results/tables/table_{table}_self_energies.csv",
+    wildcard_constraints:
+        table="s4|s5",
+    log:
+        "results/logs/tables/table_{table}.log",
+    benchmark:
+        "results/benchmarks/tables/table_{table}.tsv"
+    threads: rule_resources("figures")["threads"]
+    resources:
+        mem_mb=rule_resources("figures")["mem_mb"],
+        runtime=rule_resources("figures")["runtime"],
+    conda:
+        "../../envs/nnpdistill.yaml"
+    script:
+        "../../scripts/self_energy_table.py"
+
+
+rule train:
+    input:
+        ensemble_outputs(),
