@@ -10,7 +10,7 @@ import torch
 from ase.calculators.calculator import Calculator, all_changes
 
 from .model import HARTREE_TO_EV, NNP
-from .neighbors import Graphs, gather
+from .neighbors import flat_batch
 
 
 def load_models(path, dtype=torch.float64):
@@ -50,8 +50,8 @@ class NNPCalculator(Calculator):
         positions = atoms.get_positions()
         cell = atoms.cell.array
         species = np.array([[self.symbols.index(s) for s in atoms.get_chemical_symbols()]])
-        graphs = Graphs.build(positions[None], cell[None], self.aev.radial_cutoff, self.aev.angular_cutoff)
-        batch = gather(graphs, [0], species, cell[None], self.dtype)
+        batch = flat_batch(positions[None], cell[None], species, self.aev.radial_cutoff, self.aev.angular_cutoff,
+                           self.dtype)
         energies, forces, stresses, atomic = [], [], [], []
         for model in self.models:
             e, f, s, a = self._one(model, batch, positions, atoms.get_volume())

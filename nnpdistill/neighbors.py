@@ -1,10 +1,13 @@
-"""Neighbour pairs and angular triples of each frame, computed once and gathered into training batches.
+"""Neighbour lists of periodic frames, in the two layouts the model uses.
 
-A frame's positions never change during training, so its pairs within the radial cutoff (with their periodic
-image shifts) and the triples of the angular term are fixed: they are found once per frame here (ASE's
-all pairs over every periodic image the cutoff reaches, vectorised) and a batch only gathers them. The index
-conventions are TorchANI 2.9's (`torchani.neighbors`): a pair (i0, i1) has the difference vector
-r[i0] - r[i1] + shift, and triples come from `torchani.neighbors.neighbors_to_triples`.
+- `Batch` (pairs and triples as flat lists, TorchANI 2.9's `torchani.neighbors` conventions: a pair (i0, i1)
+  has the difference vector r[i0] - r[i1] + shift; triples from `neighbors_to_triples`). Used by the autograd
+  path of the model (the ASE calculator) and as the reference in tests.
+- `Blocks` (each atom's neighbours in a padded row, the training layout): atom a's row holds every neighbour b
+  within the radial cutoff with the vector r_b - r_a + shift, and the slots of those within the angular cutoff.
+  Row-wise data turns the AEV and its derivatives into batched matrix products (nnpdistill.descriptors).
+A frame's positions never change during training, so its lists are found once (`FrameLists.build`) and a
+batch only gathers them.
 """
 
 from dataclasses import dataclass
@@ -42,60 +45,7 @@ def frame_pairs(positions, cell, cutoff):
     return np.stack([j, i]).astype(np.int32), shift.astype(np.int8)
 
 
-@dataclass
-class Graphs:
-    """Pairs and triples of many frames, concatenated; offsets[k] is where frame k starts in each array.
-
-    pairs (2, P) and shifts (P, 3): atom indices local to the frame, integer image shifts;
-    angular (Q,): positions (local to the frame's pairs) of the pairs within the angular cutoff;
-    central (T,), side (2, T), sign (2, T): triples, with side indexing the frame's angular pairs.
-    """
-
-    n_atoms: np.ndarray
-    pairs: np.ndarray
-    shifts: np.ndarray
-    angular: np.ndarray
-    central: np.ndarray
-    side: np.ndarray
-    sign: np.ndarray
-    pair_offsets: np.ndarray
-    angular_offsets: np.ndarray
-    triple_offsets: np.ndarray
-
-    @classmethod
-    def build(cls, positions, cells, radial_cutoff, angular_cutoff, progress=None):
-        """positions (frames, atoms, 3) and cells (frames, 3, 3) in Angstrom."""
-        parts = {name: [] for name in ("pairs", "shifts", "angular", "central", "side", "sign")}
-        counts = {name: [0] for name in ("pair", "angular", "triple")}
-        frames = range(len(positions))
-        for k in tqdm(frames, disable=progress is None, file=progress, mininterval=10.0, desc="neighbour lists",
-                      unit="frame"):
-            pairs, shifts = frame_pairs(positions[k], cells[k], radial_cutoff)
-            diff = positions[k][pairs[0]] - positions[k][pairs[1]] + shifts @ cells[k]
-            distance = np.linalg.norm(diff, axis=1)
-            angular = np.flatnonzero(distance <= angular_cutoff).astype(np.int32)
-            ang_pairs = torch.from_numpy(np.ascontiguousarray(pairs[:, angular], dtype=np.int64))
-            zeros = torch.zeros(len(angular))
-            triples = neighbors_to_triples(Neighbors(ang_pairs, zeros, torch.zeros(len(angular), 3)))
-            parts["pairs"].append(pairs)
-            parts["shifts"].append(shifts)
-            parts["angular"].append(angular)
-            parts["central"].append(triples.central_idxs.numpy().astype(np.int32))
-            parts["side"].append(triples.side_idxs.numpy().astype(np.int32))
-            parts["sign"].append(triples.diff_signs.numpy().astype(np.int8))
-            counts["pair"].append(pairs.shape[1])
-            counts["angular"].append(len(angular))
-            counts["triple"].append(len(triples.central_idxs))
-        return cls(
-            n_atoms=np.array([len(p) for p in positions], dtype=np.int64),
-            pairs=np.concatenate(parts["pairs"], axis=1), shifts=np.concatenate(parts["shifts"]),
-            angular=np.concatenate(parts["angular"]), central=np.concatenate(parts["central"]),
-            side=np.concatenate(parts["side"], axis=1), sign=np.concatenate(parts["sign"], axis=1),
-            pair_offsets=np.cumsum(counts["pair"]), angular_offsets=np.cumsum(counts["angular"]),
-            triple_offsets=np.cumsum(counts["triple"]),
-        )
-
-
+# --- flat layout (TorchANI's) -----------------------------------------------------------------------------
 @dataclass
 class Batch:
     """Frames flattened into one set of atoms (no padding); energies sum atoms by frame_of_atom."""
@@ -111,34 +61,130 @@ class Batch:
     sign: torch.Tensor  # (2, T)
 
 
-def gather(graphs, frames, species, cells, dtype=torch.float32):
-    """The Batch of the given frame indices. species (frames, atoms) element indices; cells (frames, 3, 3)."""
-    frames = np.asarray(frames)
-    n_atoms = graphs.n_atoms[frames]
-    atom_start = np.concatenate([[0], np.cumsum(n_atoms)[:-1]])
-    pieces = {name: [] for name in ("pairs", "shifts", "angular", "central", "side", "sign", "species", "frame")}
-    angular_start = 0
-    pair_start = 0
-    for b, k in enumerate(frames):
-        p0, p1 = graphs.pair_offsets[k], graphs.pair_offsets[k + 1]
-        q0, q1 = graphs.angular_offsets[k], graphs.angular_offsets[k + 1]
-        t0, t1 = graphs.triple_offsets[k], graphs.triple_offsets[k + 1]
-        pieces["pairs"].append(graphs.pairs[:, p0:p1] + atom_start[b])
-        pieces["shifts"].append(graphs.shifts[p0:p1] @ cells[k])
-        pieces["angular"].append(graphs.angular[q0:q1] + pair_start)
-        pieces["central"].append(graphs.central[t0:t1] + atom_start[b])
-        pieces["side"].append(graphs.side[:, t0:t1] + angular_start)
-        pieces["sign"].append(graphs.sign[:, t0:t1])
-        pieces["species"].append(species[k][: n_atoms[b]])
-        pieces["frame"].append(np.full(n_atoms[b], b))
-        pair_start += p1 - p0
-        angular_start += q1 - q0
-
-    def cat(name, axis=0):
-        return torch.from_numpy(np.ascontiguousarray(np.concatenate(pieces[name], axis=axis)))
-
+def flat_batch(positions, cells, species, radial_cutoff, angular_cutoff, dtype=torch.float32):
+    """Batch of frames given as positions (F, N, 3), cells (F, 3, 3), element indices (F, N)."""
+    parts = {"pairs": [], "shifts": []}
+    start = 0
+    for pos, cell in zip(positions, cells):
+        pairs, shifts = frame_pairs(pos, cell, radial_cutoff)
+        parts["pairs"].append(pairs + start)
+        parts["shifts"].append(shifts @ cell)
+        start += len(pos)
+    flat = np.concatenate(positions)
+    pairs, shifts = np.concatenate(parts["pairs"], axis=1), np.concatenate(parts["shifts"])
+    distance = np.linalg.norm(flat[pairs[0]] - flat[pairs[1]] + shifts, axis=1)
+    angular = np.flatnonzero(distance <= angular_cutoff)
+    ang_pairs = torch.from_numpy(np.ascontiguousarray(pairs[:, angular], dtype=np.int64))
+    triples = neighbors_to_triples(Neighbors(ang_pairs, torch.zeros(len(angular)), torch.zeros(len(angular), 3)))
+    n_atoms = np.array([len(p) for p in positions])
     return Batch(
-        species=cat("species").long(), frame_of_atom=cat("frame").long(), n_atoms=torch.from_numpy(n_atoms),
-        pairs=cat("pairs", 1).long(), shifts=cat("shifts").to(dtype), angular=cat("angular").long(),
-        central=cat("central").long(), side=cat("side", 1).long(), sign=cat("sign", 1).to(torch.int8),
+        species=torch.from_numpy(np.concatenate(species)).long(),
+        frame_of_atom=torch.from_numpy(np.repeat(np.arange(len(n_atoms)), n_atoms)),
+        n_atoms=torch.from_numpy(n_atoms), pairs=torch.from_numpy(pairs).long(),
+        shifts=torch.from_numpy(shifts).to(dtype), angular=torch.from_numpy(angular).long(),
+        central=triples.central_idxs, side=triples.side_idxs, sign=triples.diff_signs,
+    )
+
+
+# --- blocked layout (training) ----------------------------------------------------------------------------
+@dataclass
+class FrameLists:
+    """Every frame's directed neighbour list, sorted by centre atom, concatenated (offsets per frame).
+
+    neighbor (E,) int16: neighbour atom (local to the frame); shift (E, 3) int8: image shift; angular (E,) bool:
+    within the angular cutoff; counts (sum of atoms,) int16: neighbours of each atom, in frame order.
+    """
+
+    neighbor: np.ndarray
+    shift: np.ndarray
+    angular: np.ndarray
+    counts: np.ndarray
+    entry_offsets: np.ndarray
+    atom_offsets: np.ndarray
+
+    @classmethod
+    def build(cls, positions, cells, radial_cutoff, angular_cutoff, progress=None):
+        """positions (frames, atoms, 3) and cells (frames, 3, 3) in Angstrom."""
+        parts = {name: [] for name in ("neighbor", "shift", "angular", "counts")}
+        entries, atoms = [0], [0]
+        for k in tqdm(range(len(positions)), disable=progress is None, file=progress, mininterval=10.0,
+                      desc="neighbour lists", unit="frame"):
+            pos, cell = np.asarray(positions[k], dtype=float), np.asarray(cells[k], dtype=float)
+            if len(pos) > np.iinfo(np.int16).max:
+                raise ValueError(f"frame {k} has {len(pos)} atoms; neighbour lists hold at most 32767")
+            pairs, shifts = frame_pairs(pos, cell, radial_cutoff)
+            # Both directions: centre i1 sees i0 at r[i0] - r[i1] + S, centre i0 sees i1 with -S.
+            center = np.concatenate([pairs[1], pairs[0]])
+            neighbor = np.concatenate([pairs[0], pairs[1]])
+            shift = np.concatenate([shifts, -shifts])
+            order = np.argsort(center, kind="stable")
+            center, neighbor, shift = center[order], neighbor[order], shift[order]
+            distance = np.linalg.norm(pos[neighbor] - pos[center] + shift @ cell, axis=1)
+            parts["neighbor"].append(neighbor.astype(np.int16))
+            parts["shift"].append(shift)
+            parts["angular"].append(distance <= angular_cutoff)
+            parts["counts"].append(np.bincount(center, minlength=len(pos)).astype(np.int16))
+            entries.append(len(neighbor))
+            atoms.append(len(pos))
+        return cls(np.concatenate(parts["neighbor"]), np.concatenate(parts["shift"]),
+                   np.concatenate(parts["angular"]), np.concatenate(parts["counts"]),
+                   np.cumsum(entries), np.cumsum(atoms))
+
+
+@dataclass
+class Blocks:
+    """A batch in the blocked layout: atom a's neighbours fill row a (padded, mask False beyond its count)."""
+
+    species: torch.Tensor  # (A,)
+    frame_of_atom: torch.Tensor  # (A,)
+    n_atoms: torch.Tensor  # (F,)
+    neighbor: torch.Tensor  # (A, K) atom index into the batch (the atom itself in padding)
+    shift: torch.Tensor  # (A, K, 3) Angstrom
+    mask: torch.Tensor  # (A, K)
+    angular_slot: torch.Tensor  # (A, J) columns of the row within the angular cutoff (0 in padding)
+    angular_mask: torch.Tensor  # (A, J)
+
+    def to(self, device):
+        return Blocks(**{k: v.to(device) for k, v in vars(self).items()})
+
+
+def gather_blocks(lists, frames, species, cells, dtype=torch.float32):
+    """Blocks of the given frame indices; species (frames, atoms) element indices, cells (frames, 3, 3)."""
+    frames = np.asarray(frames)
+    n_atoms = np.diff(lists.atom_offsets)[frames]
+    atom_base = np.concatenate([[0], np.cumsum(n_atoms)[:-1]])
+    pieces = {name: [] for name in ("neighbor", "shift", "angular", "counts", "frame")}
+    for b, k in enumerate(frames):
+        e0, e1 = lists.entry_offsets[k], lists.entry_offsets[k + 1]
+        pieces["neighbor"].append(lists.neighbor[e0:e1].astype(np.int64) + atom_base[b])
+        pieces["shift"].append(lists.shift[e0:e1] @ cells[k])
+        pieces["angular"].append(lists.angular[e0:e1])
+        pieces["counts"].append(lists.counts[lists.atom_offsets[k]:lists.atom_offsets[k + 1]].astype(np.int64))
+        pieces["frame"].append(np.full(n_atoms[b], b))
+    neighbor, shift = np.concatenate(pieces["neighbor"]), np.concatenate(pieces["shift"])
+    angular, counts = np.concatenate(pieces["angular"]), np.concatenate(pieces["counts"])
+    n = len(counts)
+    center = np.repeat(np.arange(n), counts)
+    column = np.arange(len(center)) - np.repeat(np.cumsum(counts) - counts, counts)
+    width = int(counts.max()) if n else 0
+    nb = np.repeat(np.arange(n)[:, None], width, axis=1)
+    nb[center, column] = neighbor
+    sh = np.zeros((n, width, 3))
+    sh[center, column] = shift
+    mask = np.zeros((n, width), dtype=bool)
+    mask[center, column] = True
+    # Angular neighbours: their columns in the row, packed to the left of a second padded block.
+    a_center, a_column = center[angular], column[angular]
+    a_counts = np.bincount(a_center, minlength=n)
+    a_pos = np.arange(len(a_center)) - np.repeat(np.cumsum(a_counts) - a_counts, a_counts)
+    a_width = max(int(a_counts.max()) if n else 0, 2)
+    slot = np.zeros((n, a_width), dtype=np.int64)
+    slot[a_center, a_pos] = a_column
+    a_mask = np.zeros((n, a_width), dtype=bool)
+    a_mask[a_center, a_pos] = True
+    return Blocks(
+        species=torch.from_numpy(np.concatenate([species[k][: n_atoms[b]] for b, k in enumerate(frames)])).long(),
+        frame_of_atom=torch.from_numpy(np.concatenate(pieces["frame"])), n_atoms=torch.from_numpy(n_atoms),
+        neighbor=torch.from_numpy(nb), shift=torch.from_numpy(sh).to(dtype), mask=torch.from_numpy(mask),
+        angular_slot=torch.from_numpy(slot), angular_mask=torch.from_numpy(a_mask),
     )

@@ -25,7 +25,7 @@ import torch
 from .atomic import replacing
 from .descriptors import energies_and_forces
 from .model import HARTREE_TO_EV, NNP, ModelSettings
-from .neighbors import Graphs, gather
+from .neighbors import FrameLists, flat_batch, gather_blocks
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,6 @@ class TrainSettings:
     min_learning_rate: float = 1e-6
     threads: int = 1
     device: str = "cpu"
-    compile: bool = False
 
 
 class Data:
@@ -72,19 +71,27 @@ class Data:
         self.energy = dataset.energy / HARTREE_TO_EV  # Hartree
         self.forces = dataset.forces / HARTREE_TO_EV  # Hartree/Angstrom
         self.counts = np.stack([(self.species == e).sum(axis=1) for e in range(len(symbols))], axis=1)
-        self.graphs = Graphs.build(dataset.positions, dataset.cells, aev.radial_cutoff, aev.angular_cutoff, progress)
+        self.aev = aev
+        self.lists = FrameLists.build(dataset.positions, dataset.cells, aev.radial_cutoff, aev.angular_cutoff,
+                                      progress)
 
     def batch(self, frames, dtype=torch.float32, device="cpu"):
-        """(Batch, positions, reference energies, reference forces) of the given frames, flattened."""
+        """(Blocks, positions, reference energies, reference forces) of the given frames, atoms flattened."""
         frames = np.asarray(frames)
-        batch = gather(self.graphs, frames, self.species, self.cells, dtype)
+        blocks = gather_blocks(self.lists, frames, self.species, self.cells, dtype)
         positions = torch.from_numpy(np.concatenate(self.positions[frames])).to(dtype)
         energy = torch.from_numpy(self.energy[frames]).to(dtype)
         forces = torch.from_numpy(np.concatenate(self.forces[frames])).to(dtype)
         if str(device) != "cpu":
-            batch = type(batch)(**{k: v.to(device) for k, v in vars(batch).items()})
+            blocks = blocks.to(device)
             positions, energy, forces = positions.to(device), energy.to(device), forces.to(device)
-        return batch, positions, energy, forces
+        return blocks, positions, energy, forces
+
+    def flat_batch(self, frames, dtype=torch.float32):
+        """The same frames in TorchANI's flat layout (nnpdistill.neighbors.Batch), for the autograd path."""
+        frames = np.asarray(frames)
+        return flat_batch(self.positions[frames], self.cells[frames], self.species[frames], self.aev.radial_cutoff,
+                          self.aev.angular_cutoff, dtype)
 
 
 def fit_self_energies(counts, energy, iterations=200):
@@ -116,11 +123,10 @@ def split(n_frames, validation_fraction, seed):
     return np.sort(order[n_valid:]), np.sort(order[:n_valid])
 
 
-def loss_terms(model, batch, positions, energy, forces, force_weight, create_graph=True, compile=False):
+def loss_terms(model, batch, positions, energy, forces, force_weight, create_graph=True):
     """Eq. 3 for one batch, with the pieces of the MAEs: returns (loss, sums) where sums holds the frame count,
     sum over frames of |dE|/N (Hartree), sum of |dF| over components (Hartree/A) and the component count."""
-    predicted, predicted_forces = energies_and_forces(model, batch, positions, create_graph=create_graph,
-                                                      compile=compile)
+    predicted, predicted_forces = energies_and_forces(model, batch, positions, create_graph=create_graph)
     n = batch.n_atoms.to(predicted.dtype)
     d_energy = predicted - energy
     d_forces = predicted_forces - forces
@@ -217,8 +223,8 @@ class Trainer:
         total, loss_sum = {}, 0.0
         for chunk in self._batches(frames):
             loss, sums = loss_terms(self.model, *self.data.batch(chunk, device=self.device), self.s.force_weight,
-                                    create_graph=False, compile=self.s.compile)
-            loss_sum += float(loss) * len(chunk)
+                                    create_graph=False)
+            loss_sum += float(loss.detach()) * len(chunk)
             _add(total, sums)
         return (loss_sum / len(frames), *_maes(total))
 
@@ -227,8 +233,7 @@ class Trainer:
         total, loss_sum = {}, 0.0
         epoch = self.epoch + 1
         for number, chunk in enumerate(self._batches(self.train_idx, shuffle_seed=self.seed * 100003 + epoch)):
-            loss, sums = loss_terms(self.model, *self.data.batch(chunk, device=self.device), self.s.force_weight,
-                                    compile=self.s.compile)
+            loss, sums = loss_terms(self.model, *self.data.batch(chunk, device=self.device), self.s.force_weight)
             if not torch.isfinite(loss):
                 raise TrainingError(f"loss is {float(loss)} at epoch {epoch}, batch {number}; the last good "
                                     f"weights are in {self.checkpoint_file} (epoch {self.epoch})")

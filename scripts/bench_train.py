@@ -3,8 +3,9 @@
 (a) TorchANI's documented force-training loop: per batch, AEVs from TorchANI's AEVComputer with its own
     neighbour list (one frame at a time: with a cell, its all-pairs list silently zeroes the AEVs of every frame
     after the first of a batch), energies from the networks, forces by autograd with create_graph, loss eq. 3.
-(b) nnpdistill.train: neighbour pairs and triples found once per frame (reported apart, as a one-time cost),
-    frames batched without padding, AEV derivatives contracted analytically (nnpdistill.descriptors).
+(b) nnpdistill.train: neighbour lists found once per frame (reported apart, as a one-time cost), each atom's
+    neighbours in one padded row, AEV derivatives contracted analytically (nnpdistill.descriptors), so only the
+    atomic networks see a double backward.
 Both start from the same weights; the first batch's loss of each is printed and must agree. Both take an AdamW
 step per batch of 64. Prints s/epoch and the ratio, then the s/epoch of (b) for 3,500 frames x 32 atoms and
 20,000 x 108 atoms, measured over --estimate-batches batches of rattled FCC frames and scaled to a full epoch.
@@ -69,7 +70,7 @@ def documented_epoch(model, data, device, batch_size=64, force_weight=0.1):
             force_loss = force_loss + ((forces - ref_f) ** 2).sum() / n
         loss = (energy_loss + force_weight * force_loss) / len(frames)
         if first is None:
-            first = float(loss)
+            first = float(loss.detach())
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
@@ -83,9 +84,8 @@ def fast_epoch(model, data, device, batch_size=64, force_weight=0.1, max_batches
     first, done = None, 0
     start = time.perf_counter()
     for begin in range(0, data.n_frames, batch_size):
-        batch, positions, energy, forces = data.batch(np.arange(begin, min(begin + batch_size, data.n_frames)))
-        batch = type(batch)(**{k: v.to(device) for k, v in vars(batch).items()})
-        loss, _ = loss_terms(model, batch, positions.to(device), energy.to(device), forces.to(device), force_weight)
+        batch = data.batch(np.arange(begin, min(begin + batch_size, data.n_frames)), device=device)
+        loss, _ = loss_terms(model, *batch, force_weight)
         if first is None:
             first = float(loss.detach())
         optimizer.zero_grad()

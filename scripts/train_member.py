@@ -21,7 +21,7 @@ if device == "auto":
     device = "cuda" if torch.cuda.is_available() else "cpu"
 settings = TrainSettings(
     **{k: cfg[k] for k in ("epochs", "batch_size", "validation_fraction", "force_weight", "learning_rate",
-                           "weight_decay", "lr_factor", "lr_patience", "min_learning_rate", "compile")},
+                           "weight_decay", "lr_factor", "lr_patience", "min_learning_rate")},
     threads=snakemake.threads, device=device)
 data_set = dataset.read(snakemake.input[0])
 symbols = tuple(sorted({chemical_symbols[z] for z in data_set.species}, key=atomic_numbers.get))

@@ -13,7 +13,7 @@ from nnpdistill import dataset
 from nnpdistill.calculator import NNPCalculator, load_models
 from nnpdistill.descriptors import energies_and_forces
 from nnpdistill.model import HARTREE_TO_EV, NNP, AEVSettings, ModelSettings
-from nnpdistill.neighbors import Graphs, frame_pairs, gather
+from nnpdistill.neighbors import flat_batch, frame_pairs
 from nnpdistill.structures import crystal
 from nnpdistill.train import Data, Trainer, TrainingError, TrainSettings, fit_self_energies, loss_terms
 from tests.conftest import REPO
@@ -72,8 +72,8 @@ def test_aev_equals_torchani_aevcomputer():
     model = NNP(ModelSettings(("Ni",))).double()
     atoms = crystal("Ni", "fcc", 2)
     atoms.rattle(0.15, seed=6)
-    graphs = Graphs.build(atoms.positions[None], np.array(atoms.cell)[None], 6.9, 3.5)
-    batch = gather(graphs, [0], np.zeros((1, 32), dtype=int), np.array(atoms.cell)[None], torch.float64)
+    batch = flat_batch(atoms.positions[None], np.array(atoms.cell)[None], np.zeros((1, 32), dtype=int), 6.9, 3.5,
+                       torch.float64)
     ours = model.aevs(batch, torch.tensor(atoms.positions))
     reference = model.aev(torch.zeros(1, 32, dtype=torch.long), torch.tensor(atoms.positions)[None],
                           torch.tensor(np.array(atoms.cell)), torch.tensor([True, True, True]))[0]
@@ -85,17 +85,18 @@ def test_analytic_force_path_equals_autograd_in_values_and_weight_gradients():
     torch.manual_seed(2)
     model = NNP(ModelSettings(("Ni",))).double()
     data = Data(rattled_frames(3), ("Ni",), AEVSettings())
-    batch, positions, energy, forces = data.batch([0, 1, 2], dtype=torch.float64)
-    fast_e, fast_f = energies_and_forces(model, batch, positions)
+    blocks, positions, energy, forces = data.batch([0, 1, 2], dtype=torch.float64)
+    fast_e, fast_f = energies_and_forces(model, blocks, positions)
     x = positions.clone().requires_grad_(True)
-    slow_e = model(batch, x)
+    slow_e = model(data.flat_batch([0, 1, 2], dtype=torch.float64), x)
     slow_f = -torch.autograd.grad(slow_e.sum(), x, create_graph=True)[0]
     np.testing.assert_allclose(fast_e.detach(), slow_e.detach(), rtol=1e-13)
     np.testing.assert_allclose(fast_f.detach(), slow_f.detach(), atol=1e-13)
     grads = [torch.autograd.grad(((f - forces) ** 2).sum() + ((e - energy) ** 2).sum(), list(model.parameters()))
              for e, f in ((fast_e, fast_f), (slow_e, slow_f))]
     for a, b in zip(*grads):
-        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-14)
+        # The fast path leaves out radial terms below 3e-13 of the largest (descriptors.BAND).
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-9 * float(b.abs().max()))
 
 
 def test_loss_matches_a_hand_computation_on_two_frames():
@@ -103,10 +104,10 @@ def test_loss_matches_a_hand_computation_on_two_frames():
     model = NNP(SMALL).double()
     frames = rattled_frames(2, seed=5)
     data = Data(frames, ("Ni",), AEVSettings())
-    batch, positions, energy, forces = data.batch([0, 1], dtype=torch.float64)
-    loss, sums = loss_terms(model, batch, positions, energy, forces, force_weight=0.1)
+    blocks, positions, energy, forces = data.batch([0, 1], dtype=torch.float64)
+    loss, sums = loss_terms(model, blocks, positions, energy, forces, force_weight=0.1)
     x = positions.clone().requires_grad_(True)
-    e = model(batch, x)
+    e = model(data.flat_batch([0, 1], dtype=torch.float64), x)
     f = -torch.autograd.grad(e.sum(), x)[0]
     e, f = e.detach().numpy(), f.detach().numpy().reshape(2, 32, 3)
     e_ref, f_ref = frames.energy / HARTREE_TO_EV, frames.forces / HARTREE_TO_EV  # Hartree, Hartree/A
