@@ -34,8 +34,8 @@ class ForceMap:
 
     neighbor: torch.Tensor  # (A, K)
     unit: torch.Tensor  # (A, K, 3) unit vectors to the neighbours (0 in padding)
-    radial_index: torch.Tensor  # (A, K * band) column of the radial AEV of each evaluated term
-    radial_deriv: torch.Tensor  # (A, K, band) d term / d distance (0 in padding)
+    radial_index: torch.Tensor  # (A, band * K) column of the radial AEV of each evaluated term
+    radial_deriv: torch.Tensor  # (A, band, K) d term / d distance (0 in padding)
     n_radial: int
     slot: torch.Tensor  # (A, J) columns of the angular neighbours
     pair_species: torch.Tensor  # (A, M) element-pair index of each triple
@@ -66,7 +66,7 @@ class ForceMap:
 
         # Radial: dE/d(distance) of each (atom, neighbour) from the atom's terms of the neighbour's element.
         w = radial.gather(1, self.radial_index).view(self.radial_deriv.shape)
-        g = (self.radial_deriv * w).sum(dim=2)
+        g = (self.radial_deriv * w).sum(dim=1)
         d_vec = g.unsqueeze(2) * self.unit  # dE / d(r_neighbour - r_atom)
 
         # Angular: u_s = sum_r R_r W_rs and v_s = sum_r R'_r W_rs per triple, then dE/d(d1, d2, cos).
@@ -116,16 +116,19 @@ def aev_with_derivatives(aev_computer, blocks, positions):
     band = min(BAND, n_radial)
     spacing = float(shifts[1] - shifts[0]) if n_radial > 1 else 1.0
     low = (torch.round((dist - shifts[0]) / spacing) - band // 2).clamp(0, n_radial - band).long()
-    index = low.unsqueeze(2) + torch.arange(band, device=positions.device)  # (A, K, band) shift indices
-    x = dist.unsqueeze(2) - shifts[index]
+    # Band-major layout (A, band, K): the neighbours are the contiguous axis, which vectorises well.
+    index = low.unsqueeze(1) + torch.arange(band, device=positions.device).view(1, -1, 1)
+    x = dist.unsqueeze(1) - shifts[index]
     fc, dfc = _cosine_cutoff(dist, radial_term.cutoff)
     eta = radial_term.eta
-    gauss = torch.exp(-eta * x * x) * (0.25 * mask).unsqueeze(2)
-    terms = gauss * fc.unsqueeze(2)
-    radial_deriv = gauss * torch.addcmul(dfc.unsqueeze(2), x, fc.unsqueeze(2), value=-2.0 * float(eta))
+    gauss = torch.exp(-eta * x * x) * (0.25 * mask).unsqueeze(1)
+    terms = gauss * fc.unsqueeze(1)
+    radial_deriv = gauss * torch.addcmul(dfc.unsqueeze(1), x, fc.unsqueeze(1), value=-2.0 * float(eta))
     neighbor_species = blocks.species[blocks.neighbor]
     # Column of the radial AEV: neighbour element * shifts + shift index.
-    radial_index = (index + (neighbor_species * n_radial).unsqueeze(2)).reshape(n_atoms, -1)
+    if n_species > 1:
+        index = index + (neighbor_species * n_radial).unsqueeze(1)
+    radial_index = index.reshape(n_atoms, -1)
     radial = terms.new_zeros(n_atoms, n_species * n_radial).scatter_add_(1, radial_index,
                                                                           terms.reshape(n_atoms, -1))
 
