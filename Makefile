@@ -30,6 +30,7 @@ lint: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(BIN)/python scripts/bench_npt.py
 	$(BIN)/python scripts/bench_momt.py
+	$(BIN)/python scripts/bench_train.py
 
 clean-venv:
 	rm -rf $(VENV)

@@ -235,8 +235,8 @@ class Trainer:
         for number, chunk in enumerate(self._batches(self.train_idx, shuffle_seed=self.seed * 100003 + epoch)):
             loss, sums = loss_terms(self.model, *self.data.batch(chunk, device=self.device), self.s.force_weight)
             if not torch.isfinite(loss):
-                raise TrainingError(f"loss is {float(loss)} at epoch {epoch}, batch {number}; the last good "
-                                    f"weights are in {self.checkpoint_file} (epoch {self.epoch})")
+                raise TrainingError(f"loss is {float(loss.detach())} at epoch {epoch}, batch {number}; the last "
+                                    f"good weights are in {self.checkpoint_file} (epoch {self.epoch})")
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()
             self.optimizer.step()

@@ -44,7 +44,22 @@ def wrong_sha256(config):
     config["potentials"]["ninb"]["sha256"] = "0" * 64
 
 
+def training_set_of_unsampled_phase(config):
+    config["npt"]["phases"] = ["fcc"]
+
+
+def table_of_unknown_set(config):
+    config["tables"]["s4_sets"] = ["ni32_fcc", "ni32_gas"]
+
+
+def wrong_training_source(config):
+    config["train"]["sets"]["ni32_fcc"]["source"] = "npt_bcc"
+
+
 @pytest.mark.parametrize("edit, message", [
+    (training_set_of_unsampled_phase, r"train.sets.ni32_liquid.source: npt_liquid of 'ni32' is not sampled"),
+    (table_of_unknown_set, r"tables.s4_sets: 'ni32_gas' is not a key of train.sets"),
+    (wrong_training_source, r"setting 'train.sets.ni32_fcc.source': 'npt_bcc' is not one of"),
     (misspelled_key, r"setting 'npt': Additional properties are not allowed \('relax_step' was unexpected\)"),
     (negative_temperature, r"setting 'systems.ni32.temperature_K': -300.0 is less than or equal to the minimum of 0"),
     (wrong_type, r"setting 'npt.n_frames': 'twenty' is not of type 'integer'"),
