@@ -31,6 +31,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python scripts/bench_npt.py
 	$(BIN)/python scripts/bench_momt.py
 	$(BIN)/python scripts/bench_train.py
+	$(BIN)/python scripts/bench_distill.py
 
 clean-venv:
 	rm -rf $(VENV)

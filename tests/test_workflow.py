@@ -61,7 +61,7 @@ def test_every_job_wrote_a_log_and_a_benchmark(test_run):
     expected = {"npt": ["ni32_fcc", "ni32_liquid"], "potential": ["ninb"], "momt": ["ni32"], "momt_thermo": ["ni32"],
                 "figures": ["fig_s1a", "fig_s1b", "fig_s3", "momt_bias_ni32", "fig_s2"],
                 "train": ["ni32_momt_data", "ni32_momt_member0", "ni32_momt_member1", "ni32_momt_ensemble"],
-                "tables": ["table_s4", "table_s5"]}
+                "tables": ["table_s4", "table_s5"], "distill": ["ni32_grid"]}
     for stage, names in expected.items():
         for name in names:
             assert (test_run / f"results/logs/{stage}/{name}.log").stat().st_size > 0
@@ -147,3 +147,18 @@ def test_ensembles_load_as_ase_calculators_with_their_tables_and_fig_s2(test_run
     mae = pd.read_csv(test_run / "results/figures/fig_s2_mae.csv")
     assert set(mae["split"]) == {"train", "valid", "unseen"} and len(mae) == 3 * 2 * 4
     assert (test_run / "results/figures/fig_s2_mae.png").stat().st_size > 10_000
+
+
+@pytest.mark.slow
+def test_distillation_cascade_table_and_index(test_run):
+    import h5py
+
+    table = pd.read_csv(test_run / "results/ni32/distill/table_s3.csv")
+    assert list(table["delta_o"]) == [0.02, 0.05, 0.1, 0.2, 0.4, 0.7, 3.0]
+    assert table["total"].iloc[0] == 200 and (table["total"] == table["selected"] + table["deleted"]).all()
+    assert (table["total"].iloc[1:].to_numpy() == table["selected"].iloc[:-1].to_numpy()).all()
+    with h5py.File(test_run / "results/ni32/distill/cascade.h5") as index:
+        kept = index["level_6/kept"][:]
+        deleted = [index[f"level_{k}/deleted"][:] for k in range(7)]
+    assert len(kept) == table["selected"].iloc[-1]
+    assert sorted(np.concatenate(deleted + [kept]).tolist()) == list(range(200))

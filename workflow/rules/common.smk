@@ -49,6 +49,9 @@ def _check_training(config):
         elif spec["source"] != "momt" and (spec["system"] not in config["npt"]["systems"]
                                            or spec["source"][4:] not in config["npt"]["phases"]):
             errors.append(f"{where}.source: {spec['source']} of '{spec['system']}' is not sampled (npt.systems, npt.phases)")
+    for name in config["distill"]["systems"]:
+        if name not in config["momt"]["systems"]:
+            errors.append(f"distill.systems: '{name}' has no MOMT data (momt.systems)")
     for key, names in (("tables.s4_sets", config["tables"]["s4_sets"]), ("tables.s5_sets", config["tables"]["s5_sets"]),
                        ("figures.s2_sets", config["figures"]["s2_sets"])):
         errors += [f"{key}: '{n}' is not a key of train.sets" for n in names if n not in sets]

@@ -1,0 +1,24 @@
+# Distillation (Supplementary Note 4): the grid-reduction cascade of Table S3 on each system's MOMT data.
+
+
+rule distill_grid:
+    input:
+        "results/{system}/momt.h5",
+    output:
+        table="results/{system}/distill/table_s3.csv",
+        index="results/{system}/distill/cascade.h5",
+    params:
+        delta_o=config["distill"]["delta_o"],
+        delta_h_eV=config["distill"]["delta_h_eV"],
+    log:
+        "results/logs/distill/{system}_grid.log",
+    benchmark:
+        "results/benchmarks/distill/{system}_grid.tsv"
+    threads: rule_resources("distill")["threads"]
+    resources:
+        mem_mb=rule_resources("distill")["mem_mb"],
+        runtime=rule_resources("distill")["runtime"],
+    conda:
+        "../../envs/nnpdistill.yaml"
+    script:
+        "../../scripts/distill_grid.py"
