@@ -2,7 +2,7 @@
 
 The hash-grid reduction (nnpdistill.distill) and a brute-force walk (each frame compared with every kept frame,
 numpy-vectorised) run in one process on the same (O, H) values; both must select the same frames.
-Usage: python scripts/bench_distill.py [--data results/ni108/momt.h5] [--delta-h 0.3]
+Usage: python scripts/bench_distill.py [--data results/ni108/momt.h5] [--delta-h 0.25]
 Without the file, a random walk of 20,000 (O, H) points stands in.
 """
 
@@ -38,7 +38,7 @@ def brute_cascade(o, h, delta_os, delta_h):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=Path("results/ni108/momt.h5"))
-    parser.add_argument("--delta-h", type=float, default=0.3)
+    parser.add_argument("--delta-h", type=float, default=0.25)
     args = parser.parse_args()
     if args.data.exists():
         data = dataset.read(args.data)
