@@ -53,3 +53,22 @@ def select(models, data, candidates, training, k=4.0, population="candidates"):
     reference = uq if population == "candidates" else atomic_uncertainty(atomic_energies(models, data, training))
     limit, mu, sigma = threshold(reference, k)
     return Selection(len(candidates), mu, sigma, limit, candidates[uncertain_frames(uq, limit)], uq.max(axis=1))
+
+
+def read_levels(cascade_file):
+    """The levels of a cascade index file (scripts/distill_grid.py), finest first."""
+    import h5py
+
+    from .distill import Level
+
+    with h5py.File(cascade_file, "r") as index:
+        names = sorted(index, key=lambda name: int(name.split("_")[1]))
+        return [Level(float(index[n].attrs["delta_o"]), index[n]["kept"][:], index[n]["deleted"][:],
+                      int(index[n].attrs["total"])) for n in names]
+
+
+def load_plan(mode, chunks, cascade_file, n_frames):
+    """(start frames, rounds) of the cascade mode (from its index file) or of the sequential mode."""
+    if mode == "sequential":
+        return sequential_plan(n_frames, chunks)
+    return cascade_plan(read_levels(cascade_file))

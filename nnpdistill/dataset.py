@@ -5,7 +5,8 @@ Layout of a file (frames F, atoms N, all frames of one composition):
   energy (F,) eV                 forces (F, N, 3) eV/Angstrom
   per-frame extras (F,): O (eq. 2), H = U + P0*V (eV), volume (Angstrom^3), temperature (K), pressure (bar), step,
   and for MOMT runs the bias dH (eV), the force factor 1 + d dH/dH (= T0/T_eff) and the orientation-free
-  crystallinity (nnpdistill.order.crystallinity)
+  crystallinity (nnpdistill.order.crystallinity); for subsets, source_index (frame index in the source) and,
+  in active learning, al_round (the round that added the frame)
 Attributes: units (JSON), and whatever made the data (potential sha256, seed, config values) as JSON strings.
 """
 
@@ -32,9 +33,13 @@ UNITS = {
     "bias": "eV",
     "factor": "1",
     "crystallinity": "1",
+    "source_index": "frame index in the source dataset",
+    "al_round": "active-learning round that added the frame",
 }
 LABELS = ("positions", "cells", "energy", "forces")
-EXTRAS = ("O", "H", "volume", "temperature", "pressure", "step", "bias", "factor", "crystallinity")
+EXTRAS = ("O", "H", "volume", "temperature", "pressure", "step", "bias", "factor", "crystallinity", "source_index",
+          "al_round")
+INTEGER_EXTRAS = ("step", "source_index", "al_round")
 
 
 class DatasetError(ValueError):
@@ -120,7 +125,7 @@ def write(path, dataset):
                 h5.create_dataset(name, data=np.asarray(getattr(dataset, name), dtype=np.float64),
                                   track_times=False)
             for name, values in dataset.extras.items():
-                dtype = np.int64 if name == "step" else np.float64
+                dtype = np.int64 if name in INTEGER_EXTRAS else np.float64
                 h5.create_dataset(name, data=np.asarray(values, dtype=dtype), track_times=False)
             h5.attrs["units"] = json.dumps({k: v for k, v in UNITS.items() if k in h5})
             for key, value in dataset.attrs.items():

@@ -161,3 +161,30 @@ def training_mae(table, path):
         ax.set_title("(b) other data (unseen)" if row == 0 else "")
     fig.tight_layout()
     save(fig, path)
+
+
+def active_rounds(full, distilled, rounds, path, system):
+    """O-H map of all MOMT frames with the start set and each round's additions, and training size per round.
+
+    full, distilled: Datasets (distilled carries source_index and al_round); rounds: the rounds.csv table.
+    """
+    fig, (map_ax, size_ax) = plt.subplots(1, 2, figsize=(12, 4.8), constrained_layout=True)
+    map_ax.scatter(full.extras["O"], full.extras["H"], s=1, c="0.8", label=f"all {len(full)} frames")
+    rounds_of = distilled.extras["al_round"]
+    start = rounds_of == 0
+    map_ax.scatter(distilled.extras["O"][start], distilled.extras["H"][start], s=3, c="tab:blue",
+                   label=f"start ({start.sum()})")
+    added = ~start
+    if added.any():
+        points = map_ax.scatter(distilled.extras["O"][added], distilled.extras["H"][added], s=10, marker="x",
+                                c=rounds_of[added], cmap="autumn", label=f"added ({added.sum()})")
+        fig.colorbar(points, ax=map_ax, label="round added")
+    map_ax.set_xlabel("O")
+    map_ax.set_ylabel("H (eV)")
+    map_ax.set_title(f"{system}: distilled frames on (O, H)")
+    map_ax.legend(markerscale=3, fontsize=8)
+    size_ax.plot(rounds["round"], rounds["training_size"], "o-")
+    size_ax.set_xlabel("round")
+    size_ax.set_ylabel("training-set size (frames)")
+    size_ax.set_title("training set per active-learning round")
+    save(fig, path)

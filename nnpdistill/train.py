@@ -159,7 +159,7 @@ class Trainer:
     symbols: the model's elements. seed: the member's seed (split, weights, batch order).
     """
 
-    def __init__(self, data, symbols, settings, seed, workdir, model_settings=None, aev=None):
+    def __init__(self, data, symbols, settings, seed, workdir, model_settings=None, init_state=None):
         self.data = data
         self.s = settings
         self.seed = int(seed)
@@ -167,8 +167,12 @@ class Trainer:
         self.train_idx, self.valid_idx = split(data.n_frames, settings.validation_fraction, self.seed)
         torch.manual_seed(self.seed)
         self.model = NNP(model_settings or ModelSettings(tuple(symbols)))
-        self_energies = fit_self_energies(data.counts[self.train_idx], data.energy[self.train_idx])
-        self.model.self_energies.copy_(torch.from_numpy(self_energies))
+        self.warm = init_state is not None
+        if self.warm:  # warm start: weights and self-energies of an earlier model (a previous round's member)
+            self.model.load_state_dict(init_state)
+        else:
+            self_energies = fit_self_energies(data.counts[self.train_idx], data.energy[self.train_idx])
+            self.model.self_energies.copy_(torch.from_numpy(self_energies))
         self.device = torch.device(settings.device)
         self.model.to(self.device)
         self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=settings.learning_rate,
@@ -186,7 +190,7 @@ class Trainer:
 
     def _identity(self):
         return {"settings": asdict(self.s), "seed": self.seed, "frames": self.data.n_frames,
-                "model": self.model.settings.to_dict()}
+                "model": self.model.settings.to_dict(), "warm": self.warm}
 
     def save(self):
         record = {"identity": self._identity(), "epoch": self.epoch, "model": self.model.state_dict(),

@@ -10,7 +10,7 @@ from nnpdistill import dataset, logs
 from nnpdistill.atomic import replacing
 from nnpdistill.model import AEVSettings, ModelSettings
 from nnpdistill.npt import derive_seed
-from nnpdistill.train import Data, Trainer, TrainSettings
+from nnpdistill.train import HISTORY_COLUMNS, Data, Trainer, TrainSettings
 
 stream = logs.to_file(snakemake.log[0])
 cfg = snakemake.params.train
@@ -23,18 +23,35 @@ settings = TrainSettings(
     **{k: cfg[k] for k in ("epochs", "batch_size", "validation_fraction", "force_weight", "learning_rate",
                            "weight_decay", "lr_factor", "lr_patience", "min_learning_rate")},
     threads=snakemake.threads, device=device)
-data_set = dataset.read(snakemake.input[0])
+data_set = dataset.read(snakemake.input.data)
+previous = snakemake.input.get("previous")
+if previous and not data_set.attrs.get("added_last_round", 1):
+    # An active-learning round that added no frame: its members are the previous round's.
+    record = torch.load(previous, map_location="cpu", weights_only=False)
+    record.update(training_set=snakemake.wildcards.set, data=snakemake.input.data, copied_from=previous)
+    with replacing(snakemake.output.model) as tmp:
+        torch.save(record, tmp)
+    with replacing(snakemake.output.history) as tmp:
+        with open(tmp, "w") as out:
+            out.write(",".join(HISTORY_COLUMNS) + "\n")
+    logging.info("no frame was added in this round: member copied from %s", previous)
+    raise SystemExit(0)
 symbols = tuple(sorted({chemical_symbols[z] for z in data_set.species}, key=atomic_numbers.get))
 model_settings = ModelSettings(symbols=symbols, aev=AEVSettings(**cfg["aev"]), hidden=tuple(cfg["hidden"]))
 logging.info("member %d of %s: seed %d, %s, %d frames, %s", member, snakemake.wildcards.set, seed, device,
              len(data_set), settings)
-data = Data(data_set, symbols, model_settings.aev, progress=stream, source=snakemake.input[0])
-trainer = Trainer(data, symbols, settings, seed, snakemake.params.workdir, model_settings=model_settings)
+data = Data(data_set, symbols, model_settings.aev, progress=stream, source=snakemake.input.data)
+init = None
+if previous and snakemake.params.warm_start:
+    init = torch.load(previous, map_location="cpu", weights_only=False)["state"]
+    logging.info("warm start from %s", previous)
+trainer = Trainer(data, symbols, settings, seed, snakemake.params.workdir, model_settings=model_settings,
+                  init_state=init)
 logging.info("%d parameters; self-energies %s Ha", trainer.model.n_parameters(),
              trainer.model.self_energies.tolist())
 best = trainer.run()
 record = trainer.record(best)
-record.update(member=member, training_set=snakemake.wildcards.set, data=snakemake.input[0])
+record.update(member=member, training_set=snakemake.wildcards.set, data=snakemake.input.data)
 with replacing(snakemake.output.model) as tmp:
     torch.save(record, tmp)
 with replacing(snakemake.output.history) as tmp:

@@ -15,7 +15,8 @@ if n > len(source):
                      f"{snakemake.input[0]} holds {len(source)}")
 index = np.unique(np.linspace(0, len(source) - 1, n).round().astype(np.int64))
 data = source.subset(index)
-data.attrs.update(training_set=snakemake.wildcards.set, source=snakemake.input[0], source_frames=index.tolist())
+data.extras["source_index"] = index
+data.attrs.update(training_set=snakemake.wildcards.set, source=snakemake.input[0])
 dataset.write(snakemake.output[0], data)
 logging.info("%d of %d frames of %s, every %.1f", len(index), len(source), snakemake.input[0],
              len(source) / len(index))

@@ -61,7 +61,8 @@ def test_every_job_wrote_a_log_and_a_benchmark(test_run):
     expected = {"npt": ["ni32_fcc", "ni32_liquid"], "potential": ["ninb"], "momt": ["ni32"], "momt_thermo": ["ni32"],
                 "figures": ["fig_s1a", "fig_s1b", "fig_s3", "momt_bias_ni32", "fig_s2"],
                 "train": ["ni32_momt_data", "ni32_momt_member0", "ni32_momt_member1", "ni32_momt_ensemble"],
-                "tables": ["table_s4", "table_s5"], "distill": ["ni32_grid"]}
+                "tables": ["table_s4", "table_s5"], "distill": ["ni32_grid"],
+                "active": ["ni32_al0", "ni32_al1", "ni32_al7", "ni32_summary"]}
     for stage, names in expected.items():
         for name in names:
             assert (test_run / f"results/logs/{stage}/{name}.log").stat().st_size > 0
@@ -162,3 +163,22 @@ def test_distillation_cascade_table_and_index(test_run):
         deleted = [index[f"level_{k}/deleted"][:] for k in range(7)]
     assert len(kept) == table["selected"].iloc[-1]
     assert sorted(np.concatenate(deleted + [kept]).tolist()) == list(range(200))
+
+
+@pytest.mark.slow
+def test_active_learning_rounds_chain_and_record_each_frames_origin(test_run):
+    rounds = pd.read_csv(test_run / "results/ni32/distill/rounds.csv")
+    assert list(rounds["round"]) == list(range(8))
+    assert list(rounds["candidates_from"])[1:] == [f"delta_o={d:g}" for d in (3.0, 0.7, 0.4, 0.2, 0.1, 0.05, 0.02)]
+    sizes = rounds["training_size"].to_numpy()
+    assert (sizes[1:] == sizes[:-1] + rounds["added"].to_numpy()[1:]).all()
+    # Once a round adds nothing, the later ones stop early and keep the same members.
+    first_empty = int(np.argmax(rounds["added"].to_numpy()[1:] == 0)) + 1
+    assert rounds["stopped_early"].iloc[first_empty + 1:].all()
+    distilled = dataset.read(test_run / "results/ni32/distill/distilled.h5")
+    assert len(distilled) == sizes[-1]
+    momt = dataset.read(test_run / "results/ni32/momt.h5")
+    np.testing.assert_array_equal(distilled.positions, momt.positions[distilled.extras["source_index"]])
+    assert set(distilled.extras["al_round"].tolist()) <= set(range(8))
+    assert (test_run / "results/ni32/distill/distilled.extxyz").stat().st_size > 0
+    assert (test_run / "results/figures/active_rounds_ni32.png").stat().st_size > 10_000

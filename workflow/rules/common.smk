@@ -1,5 +1,6 @@
 # Config validation, start-up checks and small input functions; no science here.
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -52,6 +53,9 @@ def _check_training(config):
     for name in config["distill"]["systems"]:
         if name not in config["momt"]["systems"]:
             errors.append(f"distill.systems: '{name}' has no MOMT data (momt.systems)")
+    for name in config["active"]["systems"]:
+        if name not in config["distill"]["systems"]:
+            errors.append(f"active.systems: '{name}' is not distilled (distill.systems)")
     for key, names in (("tables.s4_sets", config["tables"]["s4_sets"]), ("tables.s5_sets", config["tables"]["s5_sets"]),
                        ("figures.s2_sets", config["figures"]["s2_sets"])):
         errors += [f"{key}: '{n}' is not a key of train.sets" for n in names if n not in sets]
@@ -122,6 +126,42 @@ def training_set(wildcards):
     return config["train"]["sets"][wildcards.set]
 
 
+def _choice(names):
+    """A wildcard constraint matching exactly these names (and nothing when there are none)."""
+    return "|".join(re.escape(n) for n in names) or "(?!)"
+
+
+def al_round(name):
+    """(system, round) when a training-set name is an active-learning round (<system>_al<r>), else None."""
+    match = re.fullmatch(r"(.+)_al(\d+)", name)
+    if match and match.group(1) in config["active"]["systems"]:
+        return match.group(1), int(match.group(2))
+    return None
+
+
+def al_rounds():
+    """Rounds after the start: one per cascade level, or one per chunk after the first."""
+    active = config["active"]
+    return len(config["distill"]["delta_o"]) if active["mode"] == "cascade" else active["chunks"] - 1
+
+
+def member_settings(wildcards):
+    """The train settings of a member; rounds after an active-learning start train active.epochs."""
+    settings = {k: v for k, v in config["train"].items() if k != "sets"}
+    found = al_round(wildcards.set)
+    if found and found[1] > 0:
+        settings["epochs"] = config["active"]["epochs"]
+    return settings
+
+
+def member_inputs(wildcards):
+    inputs = {"data": f"results/train/{wildcards.set}/data.h5"}
+    found = al_round(wildcards.set)
+    if found and found[1] > 0:
+        inputs["previous"] = f"results/train/{found[0]}_al{found[1] - 1}/member{wildcards.member}/model.pt"
+    return inputs
+
+
 def training_source(wildcards):
     spec = training_set(wildcards)
     return f"results/{spec['system']}/{spec['source']}.h5"
@@ -133,6 +173,10 @@ def members():
 
 def ensemble_outputs():
     return expand("results/train/{set}/ensemble.pt", set=config["train"]["sets"])
+
+
+def active_outputs():
+    return expand("results/{system}/distill/rounds.csv", system=config["active"]["systems"])
 
 
 def npt_outputs():

@@ -6,6 +6,8 @@ rule training_set:
         training_source,
     output:
         "results/train/{set}/data.h5",
+    wildcard_constraints:
+        set=_choice(config["train"]["sets"]),
     params:
         spec=training_set,
     log:
@@ -24,14 +26,15 @@ rule training_set:
 
 rule train_member:
     input:
-        "results/train/{set}/data.h5",
+        unpack(member_inputs),
     output:
         model="results/train/{set}/member{member}/model.pt",
         history="results/train/{set}/member{member}/history.csv",
     wildcard_constraints:
         member=r"\d+",
     params:
-        train={k: v for k, v in config["train"].items() if k != "sets"},
+        train=member_settings,
+        warm_start=lambda wc: bool(al_round(wc.set)) and config["active"]["warm_start"],
         seed=config["seed"],
         # Epoch checkpoints live here, outside the outputs, so a killed job resumes from its last epoch.
         workdir=lambda wc: f"results/train/{wc.set}/member{wc.member}/work",

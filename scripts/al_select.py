@@ -1,0 +1,55 @@
+"""Active learning, round r: score the round's candidates with round r-1's ensemble, add the uncertain frames."""
+
+import json
+import logging
+
+import numpy as np
+
+from nnpdistill import dataset, logs
+from nnpdistill.active import load_plan, select
+from nnpdistill.atomic import replacing
+from nnpdistill.calculator import load_models
+from nnpdistill.train import Data
+
+logs.to_file(snakemake.log[0])
+active = snakemake.params.active
+r = int(snakemake.wildcards.round)
+momt = dataset.read(snakemake.input.momt)
+previous = dataset.read(snakemake.input.data)
+_, rounds = load_plan(active["mode"], active["chunks"], snakemake.input.cascade, len(momt))
+label, candidates = rounds[r - 1]
+row = {"round": r, "candidates_from": label, "candidates": len(candidates), "mu_eV": None, "sigma_eV": None,
+       "threshold_eV": None, "added": 0, "stopped_early": False}
+if r > 1 and previous.attrs.get("added_last_round", 1) == 0:
+    row["stopped_early"] = True
+    added = np.zeros(0, dtype=np.int64)
+    logging.info("round %d: the previous round added nothing; active learning has stopped", r)
+else:
+    models = [m.float() for m in load_models(snakemake.input.ensemble)]
+    symbols = models[0].symbols
+    pool = Data(momt.subset(candidates), symbols, models[0].settings.aev, source=snakemake.input.momt)
+    training = Data(previous, symbols, models[0].settings.aev, source=snakemake.input.data) \
+        if active["population"] == "training" else None
+    if training is None:
+        picked = select(models, pool, np.arange(len(candidates)), None, active["k_sigma"], "candidates")
+    else:
+        # One Data holds both, so the reference population is scored by the same code path.
+        both = Data(dataset.concatenate([momt.subset(candidates), previous]), symbols, models[0].settings.aev)
+        picked = select(models, both, np.arange(len(candidates)), np.arange(len(candidates), both.n_frames),
+                        active["k_sigma"], "training")
+    added = candidates[picked.added]
+    row.update(mu_eV=picked.mu, sigma_eV=picked.sigma, threshold_eV=picked.threshold, added=len(added))
+    if len(added) == 0:
+        logging.info("round %d added nothing: the rounds after it stop early", r)
+new = momt.subset(added)
+new.extras["source_index"] = added
+new.extras["al_round"] = np.full(len(added), r, dtype=np.int64)
+data = dataset.concatenate([previous, new]) if len(added) else previous
+data.attrs.update(previous.attrs)
+data.attrs.update(training_set=f"{snakemake.wildcards.system}_al{r}", round=r, added_last_round=len(added))
+row["training_size"] = len(data)
+dataset.write(snakemake.output.data, data)
+with replacing(snakemake.output.row) as tmp:
+    with open(tmp, "w") as out:
+        json.dump(row, out, indent=1)
+logging.info("round %d (%s): %s", r, label, row)

@@ -1,0 +1,87 @@
+# Active learning on the distilled data (Supplementary Note 4): round 0 trains on the start set; round r scores
+# its candidates with round r-1's ensemble and adds the uncertain frames. The DAG is static: round r needs r-1.
+
+
+rule al_start:
+    input:
+        momt="results/{system}/momt.h5",
+        cascade="results/{system}/distill/cascade.h5",
+    output:
+        "results/train/{system}_al0/data.h5",
+    wildcard_constraints:
+        system=_choice(config["active"]["systems"]),
+    params:
+        active=config["active"],
+    log:
+        "results/logs/active/{system}_al0.log",
+    benchmark:
+        "results/benchmarks/active/{system}_al0.tsv"
+    threads: rule_resources("active")["threads"]
+    resources:
+        mem_mb=rule_resources("active")["mem_mb"],
+        runtime=rule_resources("active")["runtime"],
+    conda:
+        "../../envs/nnpdistill.yaml"
+    script:
+        "../../scripts/al_start.py"
+
+
+rule al_select:
+    input:
+        momt="results/{system}/momt.h5",
+        cascade="results/{system}/distill/cascade.h5",
+        ensemble=lambda wc: f"results/train/{wc.system}_al{int(wc.round) - 1}/ensemble.pt",
+        data=lambda wc: f"results/train/{wc.system}_al{int(wc.round) - 1}/data.h5",
+    output:
+        data="results/train/{system}_al{round}/data.h5",
+        row="results/{system}/distill/round{round}.json",
+    wildcard_constraints:
+        system=_choice(config["active"]["systems"]),
+        round=r"[1-9]\d*",
+    params:
+        active=config["active"],
+    log:
+        "results/logs/active/{system}_al{round}.log",
+    benchmark:
+        "results/benchmarks/active/{system}_al{round}.tsv"
+    threads: rule_resources("active")["threads"]
+    resources:
+        mem_mb=rule_resources("active")["mem_mb"],
+        runtime=rule_resources("active")["runtime"],
+    conda:
+        "../../envs/nnpdistill.yaml"
+    script:
+        "../../scripts/al_select.py"
+
+
+rule al_summary:
+    input:
+        momt="results/{system}/momt.h5",
+        rows=lambda wc: expand("results/{system}/distill/round{r}.json", system=wc.system, r=range(1, al_rounds() + 1)),
+        summaries=lambda wc: expand("results/train/{system}_al{r}/ensemble.csv", system=wc.system,
+                                    r=range(al_rounds() + 1)),
+        data=lambda wc: f"results/train/{wc.system}_al{al_rounds()}/data.h5",
+    output:
+        rounds="results/{system}/distill/rounds.csv",
+        distilled="results/{system}/distill/distilled.h5",
+        extxyz="results/{system}/distill/distilled.extxyz",
+        figure="results/figures/active_rounds_{system}.png",
+    wildcard_constraints:
+        system=_choice(config["active"]["systems"]),
+    log:
+        "results/logs/active/{system}_summary.log",
+    benchmark:
+        "results/benchmarks/active/{system}_summary.tsv"
+    threads: rule_resources("active")["threads"]
+    resources:
+        mem_mb=rule_resources("active")["mem_mb"],
+        runtime=rule_resources("active")["runtime"],
+    conda:
+        "../../envs/nnpdistill.yaml"
+    script:
+        "../../scripts/al_summary.py"
+
+
+rule active:
+    input:
+        active_outputs(),
