@@ -26,15 +26,13 @@ if r > 1 and previous.attrs.get("added_last_round", 1) == 0:
     logging.info("round %d: the previous round added nothing; active learning has stopped", r)
 else:
     models = [m.float() for m in load_models(snakemake.input.ensemble)]
-    symbols = models[0].symbols
-    pool = Data(momt.subset(candidates), symbols, models[0].settings.aev, source=snakemake.input.momt)
-    training = Data(previous, symbols, models[0].settings.aev, source=snakemake.input.data) \
-        if active["population"] == "training" else None
-    if training is None:
+    symbols, aev = models[0].symbols, models[0].settings.aev
+    if active["population"] == "candidates":
+        pool = Data(momt.subset(candidates), symbols, aev, source=snakemake.input.momt)
         picked = select(models, pool, np.arange(len(candidates)), None, active["k_sigma"], "candidates")
     else:
-        # One Data holds both, so the reference population is scored by the same code path.
-        both = Data(dataset.concatenate([momt.subset(candidates), previous]), symbols, models[0].settings.aev)
+        # One Data holds candidates and training frames, so both are scored by the same code path.
+        both = Data(dataset.concatenate([momt.subset(candidates), previous]), symbols, aev)
         picked = select(models, both, np.arange(len(candidates)), np.arange(len(candidates), both.n_frames),
                         active["k_sigma"], "training")
     added = candidates[picked.added]
