@@ -89,7 +89,11 @@ class ForceMap:
             + (g_cos * inv12).unsqueeze(2) * self.v2
         dv2 = (g_d2 / self.d2 - g_cos * self.cos / self.d2**2).unsqueeze(2) * self.v2 \
             + (g_cos * inv12).unsqueeze(2) * self.v1
-        d_ang = torch.matmul(self.scatter1, dv1) + torch.matmul(self.scatter2, dv2)  # (A, J, 3)
+        # Sum each triple's side vectors onto its two angular neighbours: one (J, M) x (M, A * 3) product each.
+        n_atoms_, n_triples = dv1.shape[0], dv1.shape[1]
+        d_ang = torch.mm(self.scatter1, dv1.transpose(0, 1).reshape(n_triples, -1)) \
+            + torch.mm(self.scatter2, dv2.transpose(0, 1).reshape(n_triples, -1))
+        d_ang = d_ang.view(-1, n_atoms_, 3).transpose(0, 1)  # (A, J, 3)
         d_vec = d_vec.scatter_add(1, self.slot.unsqueeze(2).expand(-1, -1, 3), d_ang)
 
         # v = r_neighbour - r_atom + shift: the neighbour gets +dE/dv, the atom -dE/dv.
