@@ -22,3 +22,8 @@ rule distill_grid:
         "../../envs/nnpdistill.yaml"
     script:
         "../../scripts/distill_grid.py"
+
+
+rule distill:
+    input:
+        expand("results/{system}/distill/table_s3.csv", system=config["distill"]["systems"]),
