@@ -1,0 +1,42 @@
+"""Baseline selections to compare distillation with, at the same final size: a random subset, and farthest-point
+sampling on each frame's mean AEV (a cheap structural fingerprint)."""
+
+import numpy as np
+import torch
+
+from .descriptors import aev_with_derivatives
+
+
+def random_subset(n_frames, size, seed):
+    """size frame indices drawn without replacement from n_frames, sorted; the same seed gives the same subset."""
+    if not 0 < size <= n_frames:
+        raise ValueError(f"need 0 < size <= n_frames, got {size} of {n_frames}")
+    return np.sort(np.random.default_rng(seed).choice(n_frames, size, replace=False))
+
+
+@torch.no_grad()
+def mean_aevs(aev_computer, data, batch_size=64):
+    """Each frame's AEV averaged over its atoms: (frames, AEV length), for nnpdistill.train.Data."""
+    out = []
+    for start in range(0, data.n_frames, batch_size):
+        frames = np.arange(start, min(start + batch_size, data.n_frames))
+        blocks, positions, _, _ = data.batch(frames)
+        aev, _ = aev_with_derivatives(aev_computer, blocks, positions)
+        sums = aev.new_zeros(len(frames), aev.shape[1]).index_add(0, blocks.frame_of_atom, aev)
+        out.append((sums / blocks.n_atoms.unsqueeze(1).to(aev.dtype)).double().numpy())
+    return np.concatenate(out)
+
+
+def farthest_point(features, size, first=0):
+    """Greedy farthest-point sampling in Euclidean feature space, from frame `first`; ties go to the lowest
+    index. Returns the selected indices in the order they were picked."""
+    features = np.asarray(features, dtype=float)
+    if not 0 < size <= len(features):
+        raise ValueError(f"need 0 < size <= frames, got {size} of {len(features)}")
+    picked = [int(first)]
+    distance = np.linalg.norm(features - features[first], axis=1)
+    for _ in range(size - 1):
+        nxt = int(np.argmax(distance))
+        picked.append(nxt)
+        distance = np.minimum(distance, np.linalg.norm(features - features[nxt], axis=1))
+    return np.array(picked)

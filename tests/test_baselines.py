@@ -1,0 +1,32 @@
+"""Baseline selections: random subset and farthest-point sampling on mean AEVs."""
+
+import numpy as np
+import pytest
+
+from nnpdistill.baselines import farthest_point, mean_aevs, random_subset
+from nnpdistill.model import NNP, AEVSettings, ModelSettings
+from nnpdistill.train import Data
+from tests.test_train import rattled_frames
+
+
+def test_random_subset_is_reproducible_and_within_range():
+    a, b = random_subset(100, 10, seed=3), random_subset(100, 10, seed=3)
+    assert np.array_equal(a, b) and len(set(a.tolist())) == 10 and a.max() < 100
+    assert not np.array_equal(a, random_subset(100, 10, seed=4))
+    with pytest.raises(ValueError, match="size"):
+        random_subset(5, 6, seed=0)
+
+
+def test_farthest_point_picks_the_corners_of_a_square_first():
+    points = np.array([[0, 0], [0.1, 0], [1, 1], [0, 1], [1, 0], [0.5, 0.5]], dtype=float)
+    assert farthest_point(points, 4).tolist() == [0, 2, 3, 4]
+
+
+def test_mean_aevs_tell_compressed_from_expanded_frames():
+    frames = rattled_frames(4, seed=1)
+    frames.positions[2] *= 0.97
+    frames.cells[2] *= 0.97
+    data = Data(frames, ("Ni",), AEVSettings())
+    features = mean_aevs(NNP(ModelSettings(("Ni",))).aev, data)
+    assert features.shape == (4, 55)
+    assert farthest_point(features, 2)[1] == 2  # the compressed frame lies farthest from frame 0
