@@ -101,6 +101,14 @@ class ForceMap:
         return -grad
 
 
+def triple_sides(n_slots, device=None):
+    """Slots (first, second), first < second, of every triple of n_slots angular neighbours, ordered by second
+    slot then first: (0, 1), (0, 2), (1, 2), (0, 3), ... The triples of the first j slots are then a prefix, so
+    rows padded to different widths share one layout (nnpdistill.descriptor_cache relies on it)."""
+    second, first = torch.tril_indices(n_slots, n_slots, -1, device=device)
+    return first, second
+
+
 @torch.no_grad()
 def aev_with_derivatives(aev_computer, blocks, positions):
     """(G (atoms, AEV length), ForceMap) of nnpdistill.neighbors.Blocks at positions (atoms, 3), Angstrom."""
@@ -141,7 +149,7 @@ def aev_with_derivatives(aev_computer, blocks, positions):
     a_mask = blocks.angular_mask.to(dtype)
     a_vec = vec.gather(1, slot.unsqueeze(2).expand(-1, -1, 3))
     a_dist = dist.gather(1, slot)
-    first, second = torch.triu_indices(n_slots, n_slots, 1, device=positions.device)
+    first, second = triple_sides(n_slots, positions.device)
     v1, v2 = a_vec[:, first], a_vec[:, second]
     d1, d2 = a_dist[:, first], a_dist[:, second]
     t_mask = a_mask[:, first] * a_mask[:, second]
@@ -187,7 +195,9 @@ def aev_with_derivatives(aev_computer, blocks, positions):
 def energies_and_forces(model, blocks, positions, create_graph=True):
     """Frame energies (Hartree) and forces (Hartree/Angstrom) of an nnpdistill.model.NNP on Blocks,
     differentiable in the weights; the same values as autograd through the model's AEV."""
-    with torch.no_grad():
+    if hasattr(blocks, "force_map"):  # a nnpdistill.descriptor_cache.CachedBatch
+        aev, force_map = blocks.aev, blocks.force_map
+    else:
         aev, force_map = aev_with_derivatives(model.aev, blocks, positions)
     aev.requires_grad_(True)
     atomic = model.atomic_energies_from_aev(blocks, aev)

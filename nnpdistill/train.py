@@ -23,6 +23,7 @@ import numpy as np
 import torch
 
 from .atomic import replacing
+from .descriptor_cache import DescriptorCache, estimate_bytes
 from .descriptors import energies_and_forces
 from .model import HARTREE_TO_EV, NNP, ModelSettings
 from .neighbors import FrameLists, flat_batch, gather_blocks
@@ -50,6 +51,7 @@ class TrainSettings:
     min_learning_rate: float = 1e-6
     threads: int = 1
     device: str = "cpu"
+    cache_gb: float = 4.0  # memory for AEVs and their derivatives kept between epochs (0: recompute per batch)
 
 
 class Data:
@@ -74,11 +76,38 @@ class Data:
         self.aev = aev
         self.lists = FrameLists.build(dataset.positions, dataset.cells, aev.radial_cutoff, aev.angular_cutoff,
                                       progress)
+        self.cache = None
+
+    def descriptor_bytes(self):
+        """Memory (bytes) the descriptor cache of these frames takes in float32."""
+        computer = self.aev.computer(len(self.counts[0]))
+        angular_terms = len(computer.angular.shifts) + len(computer.angular.sections)
+        return estimate_bytes(self.lists, len(computer.radial.shifts), angular_terms,
+                              computer.radial_len + computer.angular_len)
+
+    def cache_descriptors(self, aev_computer, max_bytes, device="cpu", progress=None):
+        """Keep every frame's AEV and its derivative pieces (nnpdistill.descriptor_cache) for later batches of
+        float32 on device, if the estimate fits max_bytes; returns the estimate (bytes) and whether it was built."""
+        computer = self.aev.computer(len(self.counts[0]))
+        if any(not torch.equal(a.cpu(), b.cpu()) for a, b in zip(computer.buffers(), aev_computer.buffers())):
+            raise TrainingError("the model's AEV settings differ from the data's; cannot cache descriptors")
+        estimate = self.descriptor_bytes()
+        if self.cache is not None and self.cache.device == torch.device(device):
+            return estimate, True
+        if estimate > max_bytes:
+            self.cache = None
+            return estimate, False
+        self.cache = DescriptorCache(computer, self.lists, self.species, self.positions, self.cells,
+                                     device=device, progress=progress)
+        return estimate, True
 
     def batch(self, frames, dtype=torch.float32, device="cpu"):
-        """(Blocks, positions, reference energies, reference forces) of the given frames, atoms flattened."""
+        """(Blocks, positions, reference energies, reference forces) of the given frames, atoms flattened.
+        With a descriptor cache of that dtype, a CachedBatch takes the place of Blocks."""
         frames = np.asarray(frames)
-        blocks = gather_blocks(self.lists, frames, self.species, self.cells, dtype)
+        cached = self.cache is not None and self.cache.dtype == dtype
+        blocks = self.cache.batch(frames) if cached else gather_blocks(self.lists, frames, self.species, self.cells,
+                                                                       dtype)
         positions = torch.from_numpy(np.concatenate(self.positions[frames])).to(dtype)
         energy = torch.from_numpy(self.energy[frames]).to(dtype)
         forces = torch.from_numpy(np.concatenate(self.forces[frames])).to(dtype)
@@ -189,7 +218,8 @@ class Trainer:
         return self.workdir / "checkpoint.pt"
 
     def _identity(self):
-        return {"settings": asdict(self.s), "seed": self.seed, "frames": self.data.n_frames,
+        settings = {k: v for k, v in asdict(self.s).items() if k != "cache_gb"}  # memory only, same results
+        return {"settings": settings, "seed": self.seed, "frames": self.data.n_frames,
                 "model": self.model.settings.to_dict(), "warm": self.warm}
 
     def save(self):
@@ -251,6 +281,9 @@ class Trainer:
     def run(self, progress=None):
         """Train to settings.epochs (resuming if a checkpoint exists); returns the best-validation model (CPU)."""
         torch.set_num_threads(self.s.threads)
+        estimate, built = self.data.cache_descriptors(self.model.aev, self.s.cache_gb * 1e9, self.device, progress)
+        log.info("descriptor cache: %.2f GB %s", estimate / 1e9,
+                 "kept between epochs" if built else f"is over train.cache_gb = {self.s.cache_gb}; computed per batch")
         if self.resume() == 0:
             self.save()  # epoch 0: the initial weights are the last good ones until an epoch completes
         while self.epoch < self.s.epochs:

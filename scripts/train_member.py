@@ -22,7 +22,7 @@ if device == "auto":
 settings = TrainSettings(
     **{k: cfg[k] for k in ("epochs", "batch_size", "validation_fraction", "force_weight", "learning_rate",
                            "weight_decay", "lr_factor", "lr_patience", "min_learning_rate")},
-    threads=snakemake.threads, device=device)
+    threads=snakemake.threads, device=device, cache_gb=snakemake.config["train"]["cache_gb"])
 data_set = dataset.read(snakemake.input.data)
 previous = snakemake.input.get("previous")
 if previous and not data_set.attrs.get("added_last_round", 1):

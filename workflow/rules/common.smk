@@ -147,7 +147,8 @@ def al_rounds():
 
 def member_settings(wildcards):
     """The train settings of a member; rounds after an active-learning start train active.epochs."""
-    settings = {k: v for k, v in config["train"].items() if k != "sets"}
+    # cache_gb changes memory use, not results, so it is read from the config by the job and is no param.
+    settings = {k: v for k, v in config["train"].items() if k not in ("sets", "cache_gb")}
     found = al_round(wildcards.set)
     if found and found[1] > 0:
         settings["epochs"] = config["active"]["epochs"]
