@@ -67,8 +67,20 @@ def read_levels(cascade_file):
                       int(index[n].attrs["total"])) for n in names]
 
 
-def load_plan(mode, chunks, cascade_file, n_frames):
-    """(start frames, rounds) of the cascade mode (from its index file) or of the sequential mode."""
+def holdout(n_frames, fraction):
+    """The last fraction of n_frames consecutive frames, kept out of every training pool to score on. A block at
+    the end, not a scatter of frames: neighbouring frames of a trajectory are alike, so a scattered test set
+    would have near-copies in training."""
+    if not 0.0 <= fraction < 1.0:
+        raise ValueError(f"holdout fraction must be in [0, 1), got {fraction}")
+    return np.arange(n_frames - int(round(fraction * n_frames)), n_frames)
+
+
+def load_plan(mode, chunks, cascade_file, n_frames, holdout_fraction=0.0):
+    """(start frames, rounds) of the cascade mode (from its index file) or of the sequential mode, without the
+    held-out frames (holdout)."""
+    held = holdout(n_frames, holdout_fraction)
     if mode == "sequential":
-        return sequential_plan(n_frames, chunks)
-    return cascade_plan(read_levels(cascade_file))
+        return sequential_plan(n_frames - len(held), chunks)
+    start, rounds = cascade_plan(read_levels(cascade_file))
+    return (np.setdiff1d(start, held), [(label, np.setdiff1d(frames, held)) for label, frames in rounds])

@@ -188,3 +188,35 @@ def active_rounds(full, distilled, rounds, path, system):
     size_ax.set_ylabel("training-set size (frames)")
     size_ax.set_title("training set per active-learning round")
     save(fig, path)
+
+
+def distillation_comparison(table, path, system):
+    """Energy and force MAE on unseen data against training-set size: the active-learning rounds as a line, the
+    comparison sets (distilled retrained, random, farthest-point) as points at the final size; one column per
+    test set, means over members with their standard deviation.
+
+    table: rows of training_set, kind, training_frames, member, test_set, energy_mae_meV_atom, force_mae_meV_A.
+    """
+    test_sets = list(dict.fromkeys(table["test_set"]))
+    fig, axes = plt.subplots(2, len(test_sets), figsize=(4.2 * len(test_sets), 7), squeeze=False,
+                             constrained_layout=True)
+    stats = table.groupby(["training_set", "kind", "training_frames", "test_set"], sort=False)[
+        ["energy_mae_meV_atom", "force_mae_meV_A"]].agg(["mean", "std"]).reset_index()
+    for row, (column, unit) in enumerate((("energy_mae_meV_atom", "energy MAE (meV/atom)"),
+                                          ("force_mae_meV_A", "force MAE (meV/Å)"))):
+        for col, test_set in enumerate(test_sets):
+            ax = axes[row, col]
+            here = stats[stats["test_set"] == test_set]
+            rounds = here[here["kind"] == "active learning"]
+            if len(rounds):
+                ax.errorbar(rounds["training_frames"], rounds[(column, "mean")], rounds[(column, "std")],
+                            marker="o", ms=3, capsize=2, color="0.5", label="active-learning rounds")
+            for _, point in here[here["kind"] == "comparison"].iterrows():
+                ax.errorbar(point["training_frames"], point[(column, "mean")], point[(column, "std")], marker="s",
+                            capsize=3, ls="none", label=point["training_set"].iloc[0] if hasattr(
+                                point["training_set"], "iloc") else point["training_set"])
+            ax.set_xlabel("training-set size (frames)")
+            ax.set_ylabel(unit)
+            ax.set_title(f"{system}, unseen: {test_set}" if row == 0 else "")
+            ax.legend(fontsize=7)
+    save(fig, path)

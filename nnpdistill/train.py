@@ -336,3 +336,13 @@ def predict(model, data, frames=None, batch_size=64):
         forces.append(force.detach().double().numpy() * HARTREE_TO_EV)
     n = data.n_atoms[frames]
     return np.concatenate(energies), np.split(np.concatenate(forces), np.cumsum(n)[:-1])
+
+
+def maes(model, data, frames=None):
+    """(energy MAE in meV/atom, force MAE in meV/Angstrom per component) of a model on frames of Data."""
+    frames = np.arange(data.n_frames) if frames is None else np.asarray(frames)
+    energy, forces = predict(model, data, frames)
+    ref_e, ref_f = data.energy[frames] * HARTREE_TO_EV, data.forces[frames] * HARTREE_TO_EV
+    e = np.mean(np.abs(energy - ref_e) / data.n_atoms[frames]) * 1000.0
+    f = np.mean(np.abs(np.concatenate(forces) - np.concatenate(ref_f))) * 1000.0
+    return float(e), float(f)

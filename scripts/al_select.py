@@ -16,7 +16,8 @@ active = snakemake.params.active
 r = int(snakemake.wildcards.round)
 momt = dataset.read(snakemake.input.momt)
 previous = dataset.read(snakemake.input.data)
-_, rounds = load_plan(active["mode"], active["chunks"], snakemake.input.cascade, len(momt))
+_, rounds = load_plan(active["mode"], active["chunks"], snakemake.input.cascade, len(momt),
+                      active["holdout_fraction"])
 label, candidates = rounds[r - 1]
 row = {"round": r, "candidates_from": label, "candidates": len(candidates), "mu_eV": None, "sigma_eV": None,
        "threshold_eV": None, "added": 0, "stopped_early": False}

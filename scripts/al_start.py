@@ -8,7 +8,8 @@ from nnpdistill.active import load_plan
 logs.to_file(snakemake.log[0])
 active = snakemake.params.active
 momt = dataset.read(snakemake.input.momt)
-start, rounds = load_plan(active["mode"], active["chunks"], snakemake.input.cascade, len(momt))
+start, rounds = load_plan(active["mode"], active["chunks"], snakemake.input.cascade, len(momt),
+                              active["holdout_fraction"])
 data = momt.subset(start)
 data.extras["source_index"] = start
 data.extras["al_round"] = start * 0

@@ -11,8 +11,8 @@ import pandas as pd
 import torch
 
 from nnpdistill import dataset, figures, logs, tables
-from nnpdistill.model import HARTREE_TO_EV, NNP, AEVSettings
-from nnpdistill.train import Data, predict
+from nnpdistill.model import NNP, AEVSettings
+from nnpdistill.train import Data, maes
 
 logs.to_file(snakemake.log[0])
 sets = snakemake.params.sets
@@ -21,14 +21,6 @@ first = ensembles[sets[0]]["members"][0]
 aev = AEVSettings(**first["settings"]["aev"])
 symbols = tuple(first["settings"]["symbols"])
 data = {s: Data(dataset.read(p), symbols, aev, source=p) for s, p in zip(sets, snakemake.input.data)}
-
-
-def maes(model, d, frames):
-    energy, forces = predict(model, d, frames)
-    ref_e, ref_f = d.energy[frames] * HARTREE_TO_EV, d.forces[frames] * HARTREE_TO_EV
-    e = np.mean(np.abs(energy - ref_e) / d.n_atoms[frames]) * 1000.0
-    f = np.mean(np.abs(np.concatenate(forces) - np.concatenate(ref_f))) * 1000.0
-    return e, f
 
 
 rows = []

@@ -182,3 +182,38 @@ def test_active_learning_rounds_chain_and_record_each_frames_origin(test_run):
     assert set(distilled.extras["al_round"].tolist()) <= set(range(8))
     assert (test_run / "results/ni32/distill/distilled.extxyz").stat().st_size > 0
     assert (test_run / "results/figures/active_rounds_ni32.png").stat().st_size > 10_000
+
+
+def test_comparison_scores_distilled_and_baselines_on_unseen_data(test_run):
+    table = pd.read_csv(test_run / "results/ni32/distill/comparison.csv")
+    comparison = table[table["kind"] == "comparison"]
+    assert set(comparison["training_set"]) == {"distilled", "random", "fps"}
+    assert set(table["test_set"]) == {"momt_heldout", "npt_fcc", "npt_liquid"}
+    assert comparison["training_frames"].nunique() == 1  # every selection has the distilled set's size
+    assert set(table[table["kind"] == "active learning"]["training_set"]) == {f"round {r}" for r in range(8)}
+    assert (table[["energy_mae_meV_atom", "force_mae_meV_A"]] > 0).all().all()
+    momt = dataset.read(test_run / "results/ni32/momt.h5")
+    held = set(range(len(momt) - round(0.1 * len(momt)), len(momt)))
+    for name in ("distilled", "random", "fps", "al7"):
+        used = dataset.read(test_run / f"results/train/ni32_{name}/data.h5").extras["source_index"]
+        assert not held & set(used.tolist()), name
+    assert (test_run / "results/figures/distillation_comparison_ni32.png").stat().st_size > 10_000
+
+
+def test_sequential_mode_rounds_take_consecutive_chunks(test_run):
+    def sequential(config):
+        config["active"].update(mode="sequential", chunks=3)
+
+    folder = test_run / "sequential_config"
+    folder.mkdir()
+    result = snakemake(test_run, config_from("test.yaml", folder, sequential), "results/ni32/distill/rounds.csv")
+    assert result.returncode == 0, result.stderr
+    rounds = pd.read_csv(test_run / "results/ni32/distill/rounds.csv")
+    assert list(rounds["candidates_from"])[1:] == ["chunk=1", "chunk=2"]
+    momt = dataset.read(test_run / "results/ni32/momt.h5")
+    pool = len(momt) - round(0.1 * len(momt))
+    chunks = np.array_split(np.arange(pool), 3)
+    assert rounds["candidates"].iloc[1] == len(chunks[1]) and rounds["training_size"].iloc[0] == len(chunks[0])
+    distilled = dataset.read(test_run / "results/ni32/distill/distilled.h5")
+    start = distilled.extras["source_index"][distilled.extras["al_round"] == 0]
+    np.testing.assert_array_equal(start, chunks[0])

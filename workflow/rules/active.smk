@@ -11,7 +11,7 @@ rule al_start:
     wildcard_constraints:
         system=_choice(config["active"]["systems"]),
     params:
-        active=config["active"],
+        active=settings_without("active", "systems", "epochs", "warm_start", "baselines", "test_frames"),
     log:
         "results/logs/active/{system}_al0.log",
     benchmark:
@@ -39,7 +39,7 @@ rule al_select:
         system=_choice(config["active"]["systems"]),
         round=r"[1-9]\d*",
     params:
-        active=config["active"],
+        active=settings_without("active", "systems", "epochs", "warm_start", "baselines", "test_frames"),
     log:
         "results/logs/active/{system}_al{round}.log",
     benchmark:

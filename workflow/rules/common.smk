@@ -112,6 +112,12 @@ def potential_source(wildcards):
     return path if os.path.exists(path) else []
 
 
+def settings_without(section, *names):
+    """A config section as a job's params, less the keys that do not change that job's output (which systems
+    run, settings of later stages), so that editing those does not rerun it."""
+    return {key: value for key, value in config[section].items() if key not in names}
+
+
 def rule_resources(name):
     return config["resources"][name]
 
@@ -177,7 +183,23 @@ def ensemble_outputs():
 
 
 def active_outputs():
-    return expand("results/{system}/distill/rounds.csv", system=config["active"]["systems"])
+    systems = config["active"]["systems"]
+    return expand("results/{system}/distill/rounds.csv", system=systems) + expand(
+        "results/{system}/distill/comparison.csv", system=systems)
+
+
+def comparison_methods():
+    """Training sets of the comparison: the distilled frames retrained from scratch, then the baselines."""
+    return ["distilled"] + list(config["active"]["baselines"])
+
+
+def comparison_phases(system):
+    """The NPT phases sampled for a system: unseen test data of the comparison."""
+    return config["npt"]["phases"] if system in config["npt"]["systems"] else []
+
+
+def comparison_npt(system):
+    return [f"results/{system}/npt_{phase}.h5" for phase in comparison_phases(system)]
 
 
 def npt_outputs():

@@ -10,7 +10,7 @@ rule npt:
         phase="fcc|liquid",
     params:
         system=system,
-        npt=config["npt"],
+        npt=settings_without("npt", "systems", "phases"),
         seed=config["seed"],
         crystal_order_fraction=config["crystal_order_fraction"],
         potential=potential_spec,
@@ -38,7 +38,7 @@ rule momt:
     params:
         system=system,
         # Reweighting settings are read by momt_thermo only: changing them must not rerun the sampling.
-        momt={key: value for key, value in config["momt"].items() if key != "reweight"},
+        momt=settings_without("momt", "systems", "reweight"),
         seed=config["seed"],
         potential=potential_spec,
         crystal_order_fraction=config["crystal_order_fraction"],

@@ -1,0 +1,46 @@
+"""Distillation against its baselines: every member of each comparison ensemble (and of each active-learning
+round) scored on data none of them trained on: the NPT FCC and liquid runs and the held-out MOMT block.
+Table rows: one per member and test set; the figure shows means over members against training-set size."""
+
+import logging
+
+import numpy as np
+import pandas as pd
+import torch
+
+from nnpdistill import dataset, figures, logs, tables
+from nnpdistill.active import holdout
+from nnpdistill.model import NNP, AEVSettings
+from nnpdistill.train import Data, maes
+
+logs.to_file(snakemake.log[0])
+count = snakemake.params.test_frames
+momt = dataset.read(snakemake.input.momt)
+tests = {"momt_heldout": momt.subset(holdout(len(momt), snakemake.params.holdout_fraction))}
+for name, path in zip(snakemake.params.npt_names, snakemake.input.npt):
+    tests[name] = dataset.read(path)
+tests = {name: d.subset(np.unique(np.linspace(0, len(d) - 1, min(count, len(d))).round().astype(int)))
+         for name, d in tests.items() if len(d)}
+
+entries = [(m, "comparison", e, d) for m, e, d in zip(snakemake.params.methods, snakemake.input.ensembles,
+                                                        snakemake.input.data)]
+entries += [(f"round {r}", "active learning", e, d)
+            for r, (e, d) in enumerate(zip(snakemake.input.round_ensembles, snakemake.input.round_data))]
+first = torch.load(entries[0][2], map_location="cpu", weights_only=False)["members"][0]
+aev, symbols = AEVSettings(**first["settings"]["aev"]), tuple(first["settings"]["symbols"])
+test_data = {name: Data(d, symbols, aev, source=name) for name, d in tests.items()}
+rows = []
+for label, kind, ensemble_file, data_file in entries:
+    size = len(dataset.read(data_file))
+    for member in torch.load(ensemble_file, map_location="cpu", weights_only=False)["members"]:
+        model = NNP.from_checkpoint(member).eval()
+        for name, data in test_data.items():
+            rows.append((label, kind, size, member["member"], name, *maes(model, data)))
+        logging.info("%s member %d scored", label, member["member"])
+table = pd.DataFrame(rows, columns=["training_set", "kind", "training_frames", "member", "test_set",
+                                    "energy_mae_meV_atom", "force_mae_meV_A"])
+tables.write_csv(table, snakemake.output.csv)
+figures.distillation_comparison(table, snakemake.output.png, snakemake.wildcards.system)
+summary = table.groupby(["training_set", "training_frames", "test_set"], sort=False)[
+    ["energy_mae_meV_atom", "force_mae_meV_A"]].agg(["mean", "std"])
+logging.info("test frames per set: %s\n%s", {k: len(v) for k, v in tests.items()}, summary.to_string())
