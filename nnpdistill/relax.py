@@ -37,7 +37,8 @@ class Protocol:
         max_iterations, max_evaluations: `minimize`'s iteration and force-evaluation limits.
     ASE (any calculator; FrechetCellFilter + optimizer):
         fmax_eV_per_A: largest atomic force (eV/Angstrom) at convergence.
-        stress_tol_bar: largest stress component (bar, relative to pressure_bar) at convergence.
+        stress_tol_bar: largest stress residual (bar) at convergence: of the pressure for 'iso' (the only stress
+            an iso box can relax), of each diagonal component for 'aniso'.
         optimizer: 'FIRE' or 'BFGS'; max_steps: its step limit per stage.
     """
 
@@ -63,8 +64,8 @@ class Protocol:
 class Relaxed:
     """A relaxed crystal: energies eV, lengths Angstrom, pressure bar, forces eV/Angstrom.
 
-    converged: the final stage met its force criterion (LAMMPS: ftol; ASE: fmax, and the stress tolerance in
-    the cell stage) before its iteration limit.
+    converged: LAMMPS: the final force vector's 2-norm is within ftol; ASE: both stages reached fmax within
+    max_steps and the final stress residual is within stress_tol_bar.
     """
 
     atoms: Atoms
@@ -152,6 +153,12 @@ def _cell_filter(atoms, protocol):
     return FrechetCellFilter(atoms, mask=[1, 1, 1, 0, 0, 0], scalar_pressure=pressure)
 
 
+def _stress_residual_bar(stress, protocol):
+    """How far the relaxable part of a Voigt stress (eV/Angstrom^3) is from the target pressure, in bar."""
+    diagonal = -np.asarray(stress[:3]) / BAR_TO_EV_PER_A3 - protocol.pressure_bar  # pressures along x, y, z
+    return abs(diagonal.mean()) if protocol.box_relax == "iso" else float(np.abs(diagonal).max())
+
+
 def relax_ase(atoms, calculator, protocol=Protocol(), structure="", log_file=None):
     """Relax a copy of atoms with an ASE calculator under the degrees of freedom of relax_eam.
 
@@ -167,7 +174,7 @@ def relax_ase(atoms, calculator, protocol=Protocol(), structure="", log_file=Non
     if protocol.box_relax != "fixed":
         box = _cell_filter(atoms, protocol)
         # The filter's cell "forces" are virial / len(atoms) (eV); the optimizer's single fmax covers both, so it
-        # is lowered until it also implies the stress tolerance.
+        # is lowered until it also implies the stress tolerance (at the start volume: checked again at the end).
         fmax = min(protocol.fmax_eV_per_A,
                    protocol.stress_tol_bar * BAR_TO_EV_PER_A3 * atoms.get_volume() / len(atoms))
         converged &= bool(optimizer(box, logfile=logfile).run(fmax=fmax, steps=protocol.max_steps))
@@ -175,6 +182,8 @@ def relax_ase(atoms, calculator, protocol=Protocol(), structure="", log_file=Non
     energy = atoms.get_potential_energy()
     forces = atoms.get_forces()
     stress = atoms.get_stress() if protocol.box_relax != "fixed" else None
+    if stress is not None:
+        converged &= _stress_residual_bar(stress, protocol) <= protocol.stress_tol_bar
     relaxed = atoms.copy()
     relaxed.calc = SinglePointCalculator(relaxed, energy=energy, forces=forces, stress=stress)
     pressure = math.nan if stress is None else -float(np.mean(stress[:3])) / BAR_TO_EV_PER_A3
@@ -191,13 +200,10 @@ def bond_length_ratio(target, source):
 
     Note 6: Nb's to Ni's relaxed BCC bond length, 2.86 / 2.41 ~ 1.1867, scales Ni data to Nb.
     """
-    def length(x):
-        return x.bond_length_A if isinstance(x, Relaxed) else float(x)
-
-    ratio = length(target) / length(source)
-    if not (math.isfinite(ratio) and ratio > 0.0):
-        raise ValueError(f"bond lengths must be positive, got {length(target)} and {length(source)}")
-    return ratio
+    lengths = [x.bond_length_A if isinstance(x, Relaxed) else float(x) for x in (target, source)]
+    if not all(math.isfinite(x) and x > 0.0 for x in lengths):
+        raise ValueError(f"bond lengths must be positive, got {lengths[0]} and {lengths[1]}")
+    return lengths[0] / lengths[1]
 
 
 def scale_frames(positions, cells, ratio):
