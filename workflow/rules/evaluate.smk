@@ -13,7 +13,8 @@ rule relax_reference:
     params:
         relax=config["evaluate"]["relax"],
         repeat=lambda wc: config["evaluate"]["repeats"][wc.structure],
-        c_over_a=config["evaluate"]["hcp_c_over_a"],
+        # Only the HCP jobs see c/a, so changing it reruns only them.
+        c_over_a=lambda wc: config["evaluate"]["hcp_c_over_a"] if wc.structure == "hcp" else None,
         pair_style=lambda wc: config["potentials"][config["evaluate"]["elements"][wc.element]]["pair_style"],
     log:
         main="results/logs/evaluate/reference_{element}_{structure}.log",
