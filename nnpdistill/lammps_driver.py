@@ -214,6 +214,23 @@ class Simulation:
     def use_nve(self):
         self._replace_fixes([("ensemble", "nve")])
 
+    def minimize(self, etol, ftol_eV_per_A, max_iterations, max_evaluations, box_relax=None, min_style="cg"):
+        """LAMMPS `minimize` of the positions, and of the box when box_relax is given; returns the final Frame.
+
+        etol: relative energy change (unitless) below which it stops; ftol_eV_per_A: 2-norm of the global force
+        vector (eV/Angstrom) below which it stops. box_relax: the arguments of a `fix box/relax` active only
+        during this minimisation, e.g. 'iso 0.0' (target pressure in bar), or None for a fixed box.
+        """
+        if box_relax:
+            self.lmp.command(f"fix box_relax all box/relax {box_relax}")
+        self.lmp.commands_list([
+            f"min_style {min_style}",
+            f"minimize {_num(etol)} {_num(ftol_eV_per_A)} {int(max_iterations)} {int(max_evaluations)}",
+        ])
+        if box_relax:
+            self.lmp.command("unfix box_relax")
+        return self.frame()
+
     def run(self, steps):
         """Advance steps MD steps with the current fixes."""
         if steps > 0:

@@ -20,12 +20,14 @@ def nearest_neighbour_distance(element):
     raise ValueError(f"no nearest-neighbour distance for {element} in its reference structure '{structure}'")
 
 
-def crystal(element, structure, repeat, bond_length=None):
+def crystal(element, structure, repeat, bond_length=None, c_over_a=None):
     """A periodic orthogonal crystal of one element.
 
-    structure: 'fcc' (4 atoms per conventional cell), 'bcc' (2) or 'hcp' (4 per orthorhombic cell, ideal c/a).
+    structure: 'fcc' (4 atoms per conventional cell), 'bcc' (2) or 'hcp' (4 per orthorhombic cell).
     repeat: an int n for n x n x n cells, or three ints.
-    bond_length: shortest interatomic distance in Angstrom; defaults to the element's reference crystal.
+    bond_length: in-plane distance a for HCP, else the shortest interatomic distance, in Angstrom; defaults to
+        the element's reference crystal.
+    c_over_a: HCP's c/a; None for the ideal sqrt(8/3).
     """
     if isinstance(repeat, int):
         repeat = (repeat, repeat, repeat)
@@ -35,7 +37,7 @@ def crystal(element, structure, repeat, bond_length=None):
     elif structure == "bcc":
         atoms = bulk(element, "bcc", a=2.0 * d / math.sqrt(3.0), cubic=True)
     elif structure == "hcp":
-        atoms = bulk(element, "hcp", a=d, c=d * math.sqrt(8.0 / 3.0), orthorhombic=True)
+        atoms = bulk(element, "hcp", a=d, c=d * (c_over_a or math.sqrt(8.0 / 3.0)), orthorhombic=True)
     else:
         raise ValueError(f"unknown crystal structure '{structure}' (expected fcc, bcc or hcp)")
     return atoms.repeat(tuple(repeat))

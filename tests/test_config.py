@@ -56,9 +56,19 @@ def wrong_training_source(config):
     config["train"]["sets"]["ni32_fcc"]["source"] = "npt_bcc"
 
 
+def evaluate_unknown_potential(config):
+    config["evaluate"]["elements"]["Nb"] = "nb_eam"
+
+
+def evaluate_unknown_structure(config):
+    config["evaluate"]["structures"] = ["fcc", "dhcp"]
+
+
 @pytest.mark.parametrize("edit, message", [
     (training_set_of_unsampled_phase, r"train.sets.ni32_liquid.source: npt_liquid of 'ni32' is not sampled"),
     (table_of_unknown_set, r"tables.s4_sets: 'ni32_gas' is not a key of train.sets"),
+    (evaluate_unknown_potential, r"evaluate.elements.Nb: 'nb_eam' is not a key of potentials"),
+    (evaluate_unknown_structure, r"setting 'evaluate.structures.1': 'dhcp' is not one of"),
     (wrong_training_source, r"setting 'train.sets.ni32_fcc.source': 'npt_bcc' is not one of"),
     (misspelled_key, r"setting 'npt': Additional properties are not allowed \('relax_step' was unexpected\)"),
     (negative_temperature, r"setting 'systems.ni32.temperature_K': -300.0 is less than or equal to the minimum of 0"),

@@ -89,6 +89,9 @@ def _check_references():
         for name in [names] if isinstance(names, str) else names:
             if name not in config["momt"]["systems"]:
                 errors.append(f"figures.{key}: '{name}' is not one of momt.systems")
+    for element, name in config["evaluate"]["elements"].items():
+        if name not in config["potentials"]:
+            errors.append(f"evaluate.elements.{element}: '{name}' is not a key of potentials")
     errors += _check_training(config)
     errors += check_potentials(config["potentials"])
     if errors:
@@ -214,3 +217,10 @@ def momt_outputs():
 
 def potential_spec(wildcards):
     return config["potentials"][system(wildcards)["potential"]]
+
+
+def reference_relaxations():
+    """The one-row JSON of each EAM reference relaxation (Tables S6, S7)."""
+    evaluate = config["evaluate"]
+    return expand("results/evaluate/reference/{element}_{structure}.json", element=evaluate["elements"],
+                  structure=evaluate["structures"])
