@@ -162,6 +162,19 @@ class Simulation:
         values = np.ascontiguousarray(np.asarray(positions, dtype=float) + boxlo).ravel()
         self.lmp.scatter_atoms("x", 1, 3, values.ctypes.data_as(ctypes.POINTER(ctypes.c_double)))
 
+    def set_cell(self, cell):
+        """Replace the periodic cell (rows a, b, c in Angstrom, LAMMPS form) without moving the atoms; set the
+        positions afterwards. A box created orthogonal stays orthogonal."""
+        cell = np.asarray(cell, dtype=float)
+        (lx, _, _), (xy, ly, _), (xz, yz, lz) = cell
+        boxlo = np.array(self.lmp.extract_box()[0])
+        command = (f"change_box all x final {_num(boxlo[0])} {_num(boxlo[0] + lx)} y final {_num(boxlo[1])} "
+                   f"{_num(boxlo[1] + ly)} z final {_num(boxlo[2])} {_num(boxlo[2] + lz)}")
+        tilts = abs(xy) + abs(xz) + abs(yz) > 1e-10
+        if self.lmp.extract_box()[6] or tilts:
+            command += f" xy final {_num(xy)} xz final {_num(xz)} yz final {_num(yz)}"
+        self.lmp.command(command + " units box")  # atoms are not remapped: set_positions follows
+
     def thermo(self, keyword):
         return float(self.lmp.get_thermo(keyword))
 

@@ -6,13 +6,10 @@ import logging
 import pandas as pd
 
 from nnpdistill import logs, tables
+from nnpdistill.paper import RELAXATION_ROWS
 from nnpdistill.relax import bond_length_ratio
 
-# Tables S6 and S7, row "Reference (EAM)": (l_b in Angstrom, E/atom in eV) as printed.
-PAPER = {
-    ("Ni", "fcc"): (2.49, -4.876), ("Ni", "bcc"): (2.41, -4.833), ("Ni", "hcp"): (2.44, -4.847),
-    ("Nb", "fcc"): (3.05, -7.159), ("Nb", "bcc"): (2.86, -7.347), ("Nb", "hcp"): (2.94, -7.157),
-}
+PAPER = RELAXATION_ROWS["Reference (EAM)"]
 
 logs.to_file(snakemake.log[0])
 rows = []

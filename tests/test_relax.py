@@ -159,3 +159,27 @@ def test_evaluate_target_writes_the_reference_rows(tmp_path):
     for name in ("reference_Ni_hcp.log", "reference_Ni_hcp.lammps.log", "relax_reference_table.log"):
         assert (tmp_path / "results/logs/evaluate" / name).stat().st_size > 0
     assert (tmp_path / "results/benchmarks/evaluate/reference_Nb_bcc.tsv").exists()
+
+
+def test_relaxation_table_from_fixed_rows():
+    from nnpdistill.paper import RELAXATION_ROWS
+    from nnpdistill.tables import relaxation_table
+
+    rows = {"Reference (EAM)": {"fcc": (2.49, -4.876), "bcc": (2.41, -4.833), "hcp": (2.44, -4.847)},
+            "NNP": {"fcc": (2.46, -4.896), "bcc": (2.45, -4.803), "hcp": (2.43, -4.848)}}
+    table = relaxation_table(rows, ["fcc", "bcc", "hcp"], RELAXATION_ROWS, "Ni")
+    ours = table[table["source"] == "this workflow"].set_index("row")
+    nnp = ours.loc["NNP"]
+    assert nnp["fcc_bond_length_error_A"] == pytest.approx(-0.03)
+    assert nnp["bcc_energy_error_meV_atom"] == pytest.approx(30.0)
+    # The paper's summary for its full-data model: 0.08 A summed l_b error, 50 meV/atom energy-error spread.
+    assert nnp["sum_abs_bond_length_error_A"] == pytest.approx(0.08)
+    assert nnp["energy_error_spread_meV_atom"] == pytest.approx(50.0)
+    assert ours.loc["Reference (EAM)", "energy_order"] == "fcc < hcp < bcc"
+    assert bool(nnp["order_matches_reference"])
+    printed = table[table["source"] == "paper"].set_index("row")
+    assert set(printed.index) == {"Reference (EAM)", "NNP (Full Data)", "NNP (Distilled Data)"}
+    assert printed.loc["NNP (Distilled Data)", "sum_abs_bond_length_error_A"] == pytest.approx(0.03)
+    swapped = dict(rows, NNP={"fcc": (2.46, -4.80), "bcc": (2.45, -4.90), "hcp": (2.43, -4.848)})
+    table = relaxation_table(swapped, ["fcc", "bcc", "hcp"])
+    assert not bool(table.set_index("row").loc["NNP", "order_matches_reference"])

@@ -217,3 +217,26 @@ def test_sequential_mode_rounds_take_consecutive_chunks(test_run):
     distilled = dataset.read(test_run / "results/ni32/distill/distilled.h5")
     start = distilled.extras["source_index"][distilled.extras["al_round"] == 0]
     np.testing.assert_array_equal(start, chunks[0])
+
+
+def test_evaluation_tables_translated_data_and_training_speed(test_run):
+    reference = pd.read_csv(test_run / "results/tables/relax_reference.csv").set_index(["element", "structure"])
+    s6 = pd.read_csv(test_run / "results/tables/table_s6.csv")
+    ours = s6[s6["source"] == "this workflow"].set_index("row")
+    assert ours.loc["Reference (EAM)", "fcc_bond_length_A"] == pytest.approx(reference.loc[("Ni", "fcc"),
+                                                                                           "bond_length_A"])
+    assert {"NNP (full: ni32_momt), best member", "NNP (distilled: ni32_distilled), ensemble mean"} <= set(ours.index)
+    assert np.isfinite(ours[["fcc_energy_eV_atom", "bcc_energy_eV_atom", "hcp_energy_eV_atom"]]).all().all()
+    s7 = pd.read_csv(test_run / "results/tables/table_s7.csv")
+    assert "NNP (translated: nb32_translated), best member" in set(s7["row"])
+    # The translated data: the distilled Ni frames, stretched by the Nb/Ni BCC bond-length ratio, Nb EAM labels.
+    nb = dataset.read(test_run / "results/train/nb32_translated/data.h5")
+    ni = dataset.read(test_run / "results/ni32/distill/distilled.h5")
+    ratio = reference.loc[("Nb", "bcc"), "bond_length_A"] / reference.loc[("Ni", "bcc"), "bond_length_A"]
+    np.testing.assert_allclose(nb.positions, ni.positions * ratio)
+    assert set(nb.species.tolist()) == {41} and (nb.energy / nb.n_atoms).mean() < -6.0  # Nb binds at ~-7.3 eV
+    s5 = pd.read_csv(test_run / "results/tables/table_s5_self_energies.csv")
+    assert "Nb" in set(s5["element"])
+    speed = pd.read_csv(test_run / "results/tables/training_speed.csv").set_index("data")
+    assert speed.loc["full", "frames"] > speed.loc["distilled", "frames"]
+    assert (speed["seconds_per_epoch"] > 0).all() and speed.loc["full", "speed_up"] == pytest.approx(1.0)

@@ -56,9 +56,51 @@ def _check_training(config):
     for name in config["active"]["systems"]:
         if name not in config["distill"]["systems"]:
             errors.append(f"active.systems: '{name}' is not distilled (distill.systems)")
+    known = set(sets) | _derived_sets(config)
     for key, names in (("tables.s4_sets", config["tables"]["s4_sets"]), ("tables.s5_sets", config["tables"]["s5_sets"]),
                        ("figures.s2_sets", config["figures"]["s2_sets"])):
-        errors += [f"{key}: '{n}' is not a key of train.sets" for n in names if n not in sets]
+        errors += [f"{key}: '{n}' is neither a key of train.sets nor a set the workflow derives" for n in names
+                   if n not in known]
+    return errors + _check_evaluation(config, known)
+
+
+def _derived_sets(config):
+    """Training sets made by the workflow: active-learning rounds, comparison sets, the translated set."""
+    out = set()
+    rounds = len(config["distill"]["delta_o"]) if config["active"]["mode"] == "cascade" else config["active"]["chunks"] - 1
+    for name in config["active"]["systems"]:
+        out |= {f"{name}_al{r}" for r in range(rounds + 1)}
+        out |= {f"{name}_{m}" for m in ["distilled"] + list(config["active"]["baselines"])}
+    if config["evaluate"].get("translated"):
+        out.add(config["evaluate"]["translated"]["set"])
+    return out
+
+
+def _check_evaluation(config, known):
+    errors = []
+    evaluate = config["evaluate"]
+    for name, spec in evaluate["models"].items():
+        if spec["set"] not in known:
+            errors.append(f"evaluate.models.{name}.set: '{spec['set']}' is neither a key of train.sets nor a set the "
+                          "workflow derives (active.systems, evaluate.translated)")
+        if spec["element"] not in evaluate["elements"]:
+            errors.append(f"evaluate.models.{name}.element: '{spec['element']}' has no reference (evaluate.elements)")
+    for table, names in evaluate["tables"].items():
+        errors += [f"evaluate.tables.{table}: '{n}' is not a key of evaluate.models" for n in names
+                   if n not in evaluate["models"]]
+    translated = evaluate.get("translated")
+    if translated:
+        if translated["system"] not in config["active"]["systems"]:
+            errors.append(f"evaluate.translated.system: '{translated['system']}' has no distilled set (active.systems)")
+        for key in ("element", "from_element"):
+            if translated[key] not in evaluate["elements"]:
+                errors.append(f"evaluate.translated.{key}: '{translated[key]}' has no reference (evaluate.elements)")
+    speed = evaluate.get("speed")
+    if speed:
+        if speed["full"] not in config["momt"]["systems"]:
+            errors.append(f"evaluate.speed.full: '{speed['full']}' has no MOMT data (momt.systems)")
+        if speed["distilled"] not in config["active"]["systems"]:
+            errors.append(f"evaluate.speed.distilled: '{speed['distilled']}' has no distilled set (active.systems)")
     return errors
 
 
@@ -224,3 +266,25 @@ def reference_relaxations():
     evaluate = config["evaluate"]
     return expand("results/evaluate/reference/{element}_{structure}.json", element=evaluate["elements"],
                   structure=evaluate["structures"])
+
+
+def table_element(table):
+    """The element of Table S6 or S7: that of its models (Ni for S6, Nb for S7 unless configured otherwise)."""
+    models = config["evaluate"]["tables"].get(table, [])
+    elements = {config["evaluate"]["models"][m]["element"] for m in models}
+    return elements.pop() if len(elements) == 1 else {"s6": "Ni", "s7": "Nb"}[table]
+
+
+def translated_potential():
+    """(file, pair_style) of the EAM that labels the translated data."""
+    key = config["evaluate"]["elements"][config["evaluate"]["translated"]["element"]]
+    return f"results/potentials/{key}.eam", config["potentials"][key]["pair_style"]
+
+
+def evaluation_outputs():
+    """Tables S6 / S7 with the models they list, and the training-speed table when configured."""
+    evaluate = config["evaluate"]
+    out = [f"results/tables/table_{t}.csv" for t in ("s6", "s7") if evaluate["tables"].get(t)]
+    if evaluate.get("speed"):
+        out.append("results/tables/training_speed.csv")
+    return out

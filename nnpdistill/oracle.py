@@ -1,0 +1,66 @@
+"""Oracles that label configurations with reference energies and forces (eV, eV/Angstrom).
+
+An oracle takes a Dataset and returns a copy whose energy and forces are its own. The EAM oracle keeps one
+LAMMPS instance and replaces box and positions frame by frame, so labelling thousands of small frames costs
+little more than the force evaluations; any ASE calculator (DFT codes included) serves through ASEOracle.
+"""
+
+import numpy as np
+from ase import Atoms
+from ase.data import chemical_symbols
+from tqdm import tqdm
+
+from .dataset import Dataset
+from .lammps_driver import Simulation
+
+
+def _relabelled(frames, energy, forces):
+    return Dataset(species=frames.species, positions=frames.positions, cells=frames.cells, energy=np.asarray(energy),
+                   forces=np.asarray(forces), extras=dict(frames.extras), attrs=dict(frames.attrs))
+
+
+def _atoms(frames, k):
+    return Atoms(numbers=frames.species, positions=frames.positions[k], cell=frames.cells[k], pbc=True)
+
+
+class EAMOracle:
+    """An EAM potential (nnpdistill.potential.Potential) through LAMMPS."""
+
+    def __init__(self, potential, log_file=None):
+        self.potential = potential
+        self.log_file = log_file
+
+    def label(self, frames, progress=None):
+        energy, forces = np.empty(len(frames)), np.empty_like(frames.positions)
+        simulation = None
+        try:
+            for k in tqdm(range(len(frames)), disable=progress is None, file=progress, mininterval=10.0,
+                          desc="EAM labels", unit="frame"):
+                if simulation is None:
+                    simulation = Simulation(_atoms(frames, k), self.potential, self.log_file)
+                simulation.set_cell(frames.cells[k])
+                simulation.set_positions(frames.positions[k])
+                energy[k], forces[k] = simulation.single_point()
+                if not np.all(np.isfinite(forces[k])) or not np.isfinite(energy[k]):
+                    names = sorted({chemical_symbols[z] for z in frames.species})
+                    raise ValueError(f"frame {k}: the EAM gave non-finite labels for {names}")
+        finally:
+            if simulation is not None:
+                simulation.close()
+        return _relabelled(frames, energy, forces)
+
+
+class ASEOracle:
+    """Any ASE calculator; one call per frame."""
+
+    def __init__(self, calculator):
+        self.calculator = calculator
+
+    def label(self, frames, progress=None):
+        energy, forces = np.empty(len(frames)), np.empty_like(frames.positions)
+        for k in tqdm(range(len(frames)), disable=progress is None, file=progress, mininterval=10.0,
+                      desc="labels", unit="frame"):
+            atoms = _atoms(frames, k)
+            atoms.calc = self.calculator
+            energy[k], forces[k] = atoms.get_potential_energy(), atoms.get_forces()
+        return _relabelled(frames, energy, forces)

@@ -1,0 +1,49 @@
+"""Supplementary Note 5: seconds per epoch (training plus validation) of the same model, batch size and trainer on
+the full MOMT data and on the distilled set, the mean over the first epochs, and their ratio, with the device."""
+
+import logging
+import tempfile
+import time
+
+import pandas as pd
+import torch
+from ase.data import atomic_numbers, chemical_symbols
+
+from nnpdistill import dataset, logs, tables
+from nnpdistill.model import AEVSettings, ModelSettings
+from nnpdistill.npt import derive_seed
+from nnpdistill.paper import TRAINING_SPEED_S_PER_EPOCH
+from nnpdistill.train import Data, Trainer, TrainSettings
+
+stream = logs.to_file(snakemake.log[0])
+cfg = snakemake.params.train
+device = cfg["device"] if cfg["device"] != "auto" else ("cuda" if torch.cuda.is_available() else "cpu")
+name = torch.cuda.get_device_name(0) if device == "cuda" else f"CPU, {snakemake.threads} thread(s)"
+rows = []
+for label, path, epochs in (("full", snakemake.input.full, snakemake.params.full_epochs),
+                            ("distilled", snakemake.input.distilled, snakemake.params.epochs)):
+    frames = dataset.read(path)
+    symbols = tuple(sorted({chemical_symbols[z] for z in frames.species}, key=atomic_numbers.get))
+    model = ModelSettings(symbols=symbols, aev=AEVSettings(**cfg["aev"]), hidden=tuple(cfg["hidden"]))
+    start = time.perf_counter()
+    data = Data(frames, symbols, model.aev, progress=stream, source=path)
+    lists_s = time.perf_counter() - start
+    settings = TrainSettings(epochs=epochs, batch_size=cfg["batch_size"], threads=snakemake.threads, device=device,
+                             **{k: cfg[k] for k in ("validation_fraction", "force_weight", "learning_rate",
+                                                    "weight_decay", "cache_gb")})
+    with tempfile.TemporaryDirectory() as workdir:
+        trainer = Trainer(data, symbols, settings, derive_seed(snakemake.params.seed, "speed", label), workdir,
+                          model_settings=model)
+        trainer.run(progress=stream)
+    seconds = [row[-1] for row in trainer.history]
+    rows.append({"data": label, "file": path, "frames": len(frames), "atoms_per_frame": frames.n_atoms,
+                 "epochs_timed": epochs, "seconds_per_epoch": sum(seconds) / len(seconds),
+                 "first_epoch_s": seconds[0], "neighbour_lists_s": lists_s,
+                 "descriptors_cached": data.cache is not None, "batch_size": cfg["batch_size"], "device": name})
+    logging.info("%s: %s", label, rows[-1])
+table = pd.DataFrame(rows)
+table["speed_up"] = table["seconds_per_epoch"].iloc[0] / table["seconds_per_epoch"]
+table["paper_seconds_per_epoch"] = list(TRAINING_SPEED_S_PER_EPOCH.values())
+table["paper_device"] = "one NVIDIA GPU"
+tables.write_csv(table, snakemake.output[0])
+logging.info("\n%s", table.to_string())

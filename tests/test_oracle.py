@@ -1,0 +1,45 @@
+"""Labelling oracles: one LAMMPS instance re-boxed per frame gives the labels of a fresh instance per frame."""
+
+import numpy as np
+import pytest
+from ase.calculators.emt import EMT
+
+from nnpdistill.dataset import Dataset
+from nnpdistill.lammps_driver import Simulation
+from nnpdistill.oracle import ASEOracle, EAMOracle
+from nnpdistill.relax import scale_frames
+from nnpdistill.structures import crystal
+
+
+def frames_of(element, scales, seed=0):
+    rng = np.random.default_rng(seed)
+    atoms = crystal(element, "fcc", 2)
+    positions = np.array([atoms.positions * s + rng.normal(0, 0.1, atoms.positions.shape) for s in scales])
+    cells = np.array([np.array(atoms.cell) * s for s in scales])
+    return Dataset(species=atoms.numbers, positions=positions, cells=cells, energy=np.zeros(len(scales)),
+                   forces=np.zeros_like(positions), extras={"O": np.arange(len(scales), dtype=float)})
+
+
+def test_eam_oracle_equals_a_fresh_lammps_per_frame(potential):
+    frames = frames_of("Ni", [0.97, 1.0, 1.04])
+    labelled = EAMOracle(potential).label(frames)
+    for k in range(len(frames)):
+        atoms = crystal("Ni", "fcc", 2)
+        atoms.set_cell(frames.cells[k])
+        atoms.positions = frames.positions[k]
+        with Simulation(atoms, potential) as sim:
+            energy, forces = sim.single_point()
+        assert labelled.energy[k] == pytest.approx(energy, abs=1e-9)
+        np.testing.assert_allclose(labelled.forces[k], forces, atol=1e-9)
+    assert len(set(np.round(labelled.energy, 6))) == 3  # the box really changed between frames
+    np.testing.assert_array_equal(labelled.extras["O"], frames.extras["O"])
+
+
+def test_translated_frames_take_the_new_element_and_scale():
+    frames = frames_of("Ni", [1.0, 1.02])
+    positions, cells = scale_frames(frames.positions, frames.cells, 1.2)
+    scaled = Dataset(species=np.full(frames.n_atoms, 28), positions=positions, cells=cells,
+                     energy=frames.energy, forces=frames.forces)
+    calc_labels = ASEOracle(EMT()).label(scaled)
+    assert np.all(np.isfinite(calc_labels.energy)) and calc_labels.energy[0] != calc_labels.energy[1]
+    np.testing.assert_allclose(np.linalg.det(cells), np.linalg.det(frames.cells) * 1.2**3)
