@@ -220,3 +220,22 @@ def distillation_comparison(table, path, system):
             ax.set_title(f"{system}, unseen: {test_set}" if row == 0 else "")
             ax.legend(fontsize=7)
     save(fig, path)
+
+
+def equations_of_state(table, path):
+    """E/atom against V/atom near each relaxed crystal: the EAM reference and each NNP, one panel per element and
+    structure. table: rows of nnpdistill.elastic results with eos_volume_k / eos_energy_k columns."""
+    panels = list(dict.fromkeys(zip(table["element"], table["structure"])))
+    fig, axes = plt.subplots(1, len(panels), figsize=(4 * len(panels), 3.6), squeeze=False, constrained_layout=True)
+    volumes = sorted(c for c in table.columns if c.startswith("eos_volume_"))
+    energies = sorted(c for c in table.columns if c.startswith("eos_energy_"))
+    for ax, (element, structure) in zip(axes[0], panels):
+        for _, row in table[(table["element"] == element) & (table["structure"] == structure)].iterrows():
+            style = "k-o" if row["model"] == "reference" else "--s"
+            ax.plot(row[volumes].to_numpy(float), row[energies].to_numpy(float), style, ms=3,
+                    label=f"{row['model']} (B {row['bulk_modulus_GPa']:.0f} GPa)")
+        ax.set_xlabel("volume (Å³/atom)")
+        ax.set_ylabel("energy (eV/atom)")
+        ax.set_title(f"{element} {structure.upper()}")
+        ax.legend(fontsize=7)
+    save(fig, path)

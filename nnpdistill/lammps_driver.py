@@ -170,8 +170,7 @@ class Simulation:
         boxlo = np.array(self.lmp.extract_box()[0])
         command = (f"change_box all x final {_num(boxlo[0])} {_num(boxlo[0] + lx)} y final {_num(boxlo[1])} "
                    f"{_num(boxlo[1] + ly)} z final {_num(boxlo[2])} {_num(boxlo[2] + lz)}")
-        tilts = abs(xy) + abs(xz) + abs(yz) > 1e-10
-        if self.lmp.extract_box()[6] or tilts:
+        if self.lmp.extract_global("triclinic") or abs(xy) + abs(xz) + abs(yz) > 1e-10:
             command += f" xy final {_num(xy)} xz final {_num(xz)} yz final {_num(yz)}"
         self.lmp.command(command + " units box")  # atoms are not remapped: set_positions follows
 

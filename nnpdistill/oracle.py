@@ -32,12 +32,13 @@ class EAMOracle:
 
     def label(self, frames, progress=None):
         energy, forces = np.empty(len(frames)), np.empty_like(frames.positions)
-        simulation = None
+        # LAMMPS fixes a box as orthogonal or tilted when it is made: make it from a tilted frame if there is one.
+        tilts = np.abs(frames.cells[:, [1, 2, 2], [0, 0, 1]]).sum(axis=1) > 1e-10
+        simulation = Simulation(_atoms(frames, int(np.argmax(tilts))), self.potential, self.log_file) \
+            if len(frames) else None
         try:
             for k in tqdm(range(len(frames)), disable=progress is None, file=progress, mininterval=10.0,
                           desc="EAM labels", unit="frame"):
-                if simulation is None:
-                    simulation = Simulation(_atoms(frames, k), self.potential, self.log_file)
                 simulation.set_cell(frames.cells[k])
                 simulation.set_positions(frames.positions[k])
                 energy[k], forces[k] = simulation.single_point()

@@ -43,3 +43,30 @@ def test_translated_frames_take_the_new_element_and_scale():
     calc_labels = ASEOracle(EMT()).label(scaled)
     assert np.all(np.isfinite(calc_labels.energy)) and calc_labels.energy[0] != calc_labels.energy[1]
     np.testing.assert_allclose(np.linalg.det(cells), np.linalg.det(frames.cells) * 1.2**3)
+
+
+def test_elastic_constants_of_eam_fcc_ni_from_energies(potential):
+    """The Ni-Nb EAM's FCC Ni: B = (C11 + 2 C12) / 3 must agree with the equation of state's bulk modulus."""
+    from nnpdistill.elastic import analyse, strained_frames
+    from nnpdistill.relax import relax_eam, start
+
+    relaxed = relax_eam(start("Ni", "fcc"), potential).atoms
+    frames, labels = strained_frames(relaxed)
+    energies = EAMOracle(potential).label(frames).energy
+    result = analyse(relaxed, energies, labels)
+    assert result.volume_per_atom_A3 == pytest.approx(relaxed.get_volume() / len(relaxed), rel=1e-3)
+    assert (result.c11_GPa + 2 * result.c12_GPa) / 3 == pytest.approx(result.bulk_modulus_GPa, rel=0.02)
+    assert result.c11_GPa > result.c12_GPa > 0 and result.c44_GPa > 0  # a mechanically stable cubic crystal
+    assert 100 < result.bulk_modulus_GPa < 300  # Ni: about 180 GPa
+
+
+def test_eam_oracle_mixes_tilted_and_orthogonal_boxes(potential):
+    frames = frames_of("Ni", [1.0, 1.0, 1.02])
+    frames.cells[1, 2, 1] = 0.3  # a yz tilt: c leans along y
+    labelled = EAMOracle(potential).label(frames)
+    for k in range(len(frames)):
+        atoms = crystal("Ni", "fcc", 2)
+        atoms.set_cell(frames.cells[k])
+        atoms.positions = frames.positions[k]
+        with Simulation(atoms, potential) as sim:
+            assert labelled.energy[k] == pytest.approx(sim.single_point()[0], abs=1e-9)

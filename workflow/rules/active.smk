@@ -65,7 +65,7 @@ rule al_summary:
         rounds="results/{system}/distill/rounds.csv",
         distilled="results/{system}/distill/distilled.h5",
         extxyz="results/{system}/distill/distilled.extxyz",
-        figure="results/figures/active_rounds_{system}.png",
+        figure=report("results/figures/active_rounds_{system}.png", category="Distillation"),
     wildcard_constraints:
         system=_choice(config["active"]["systems"]),
     log:

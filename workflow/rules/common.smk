@@ -287,4 +287,50 @@ def evaluation_outputs():
     out = [f"results/tables/table_{t}.csv" for t in ("s6", "s7") if evaluate["tables"].get(t)]
     if evaluate.get("speed"):
         out.append("results/tables/training_speed.csv")
+    if evaluate["elastic"] and evaluate["models"]:
+        out += ["results/tables/elastic.csv", "results/figures/equations_of_state.png"]
     return out
+
+
+def elastic_outputs():
+    """One table per model and element: the EAM reference of each element an NNP is evaluated for, and the NNPs."""
+    models = config["evaluate"]["models"]
+    elements = sorted({spec["element"] for spec in models.values()})
+    return [f"results/evaluate/elastic/reference_{e}.csv" for e in elements] + [
+        f"results/evaluate/elastic/{name}_{spec['element']}.csv" for name, spec in models.items()]
+
+
+def elastic_inputs(wildcards):
+    structures = config["evaluate"]["elastic"]
+    if wildcards.model == "reference":
+        key = config["evaluate"]["elements"][wildcards.element]
+        return {"potential": f"results/potentials/{key}.eam",
+                "structures": [f"results/evaluate/reference/{wildcards.element}_{s}.extxyz" for s in structures]}
+    spec = config["evaluate"]["models"][wildcards.model]
+    return {"ensemble": f"results/train/{spec['set']}/ensemble.pt",
+            "structures": [f"results/evaluate/{wildcards.model}/{s}_best.extxyz" for s in structures]}
+
+
+def report_inputs(wildcards):
+    """What results/report.md shows: the files the config asks for, by section name (nnpdistill.report.build)."""
+    active, evaluate = config["active"]["systems"], config["evaluate"]
+    inputs = {
+        "fig_s1a": "results/figures/fig_s1a_npt_energy.png",
+        "fig_s1b": "results/figures/fig_s1b_momt_energy.png",
+        "fig_s3": "results/figures/fig_s3_momt_timeseries.png",
+        "table_s3": expand("results/{system}/distill/table_s3.csv", system=config["distill"]["systems"]),
+        "rounds": expand("results/{system}/distill/rounds.csv", system=active),
+        "active_figures": expand("results/figures/active_rounds_{system}.png", system=active),
+        "comparison": expand("results/{system}/distill/comparison.csv", system=active),
+        "comparison_figures": expand("results/figures/distillation_comparison_{system}.png", system=active),
+        "relax_reference": "results/tables/relax_reference.csv",
+        "protocol": str(REPO / "docs" / "relaxation-protocol.md"),
+    }
+    for table in ("s4", "s5"):
+        if config["tables"][f"{table}_sets"]:
+            inputs[f"table_{table}"] = f"results/tables/table_{table}_self_energies.csv"
+    if config["figures"]["s2_sets"]:
+        inputs["fig_s2"] = "results/figures/fig_s2_mae.png"
+    for path in evaluation_outputs():
+        inputs[Path(path).stem] = path
+    return inputs

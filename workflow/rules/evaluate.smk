@@ -160,6 +160,51 @@ rule training_speed:
         "../../scripts/training_speed.py"
 
 
+rule elastic:
+    input:
+        unpack(elastic_inputs),
+    output:
+        "results/evaluate/elastic/{model}_{element}.csv",
+    wildcard_constraints:
+        model=_choice(["reference"] + list(config["evaluate"]["models"])),
+        element=_choice(config["evaluate"]["elements"]),
+    params:
+        structures=config["evaluate"]["elastic"],
+        pair_style=lambda wc: config["potentials"][config["evaluate"]["elements"][wc.element]]["pair_style"],
+    log:
+        "results/logs/evaluate/elastic_{model}_{element}.log",
+    benchmark:
+        "results/benchmarks/evaluate/elastic_{model}_{element}.tsv"
+    threads: rule_resources("evaluate")["threads"]
+    resources:
+        mem_mb=rule_resources("evaluate")["mem_mb"],
+        runtime=rule_resources("evaluate")["runtime"],
+    conda:
+        "../../envs/nnpdistill.yaml"
+    script:
+        "../../scripts/elastic.py"
+
+
+rule elastic_table:
+    input:
+        elastic_outputs(),
+    output:
+        csv=report("results/tables/elastic.csv", category="Evaluation"),
+        png=report("results/figures/equations_of_state.png", category="Evaluation"),
+    log:
+        "results/logs/evaluate/elastic_table.log",
+    benchmark:
+        "results/benchmarks/evaluate/elastic_table.tsv"
+    threads: rule_resources("figures")["threads"]
+    resources:
+        mem_mb=rule_resources("figures")["mem_mb"],
+        runtime=rule_resources("figures")["runtime"],
+    conda:
+        "../../envs/nnpdistill.yaml"
+    script:
+        "../../scripts/elastic_table.py"
+
+
 rule evaluate:
     input:
         reference_relaxations(),

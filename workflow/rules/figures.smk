@@ -5,7 +5,7 @@ rule fig_s1a:
     input:
         npt_outputs(),
     output:
-        png="results/figures/fig_s1a_npt_energy.png",
+        png=report("results/figures/fig_s1a_npt_energy.png", category="Sampling"),
         csv="results/figures/fig_s1a_npt_summary.csv",
     params:
         crystal_order_fraction=config["crystal_order_fraction"],
@@ -27,7 +27,7 @@ rule fig_s1b:
     input:
         f"results/{config['figures']['s1b_system']}/momt.h5",
     output:
-        "results/figures/fig_s1b_momt_energy.png",
+        report("results/figures/fig_s1b_momt_energy.png", category="Sampling"),
     params:
         crystallinity_fraction=config["crystallinity_fraction"],
     log:
@@ -48,7 +48,7 @@ rule fig_s3:
     input:
         expand("results/{system}/momt_bias.npz", system=config["figures"]["s3_systems"]),
     output:
-        "results/figures/fig_s3_momt_timeseries.png",
+        report("results/figures/fig_s3_momt_timeseries.png", category="Sampling"),
     params:
         systems=config["figures"]["s3_systems"],
     log:
@@ -69,7 +69,7 @@ rule momt_maps:
     input:
         "results/{system}/momt_bias.npz",
     output:
-        "results/figures/momt_bias_{system}.png",
+        report("results/figures/momt_bias_{system}.png", category="Sampling"),
     log:
         "results/logs/figures/momt_bias_{system}.log",
     benchmark:
@@ -89,7 +89,7 @@ rule fig_s2:
         ensembles=expand("results/train/{set}/ensemble.pt", set=config["figures"]["s2_sets"]),
         data=expand("results/train/{set}/data.h5", set=config["figures"]["s2_sets"]),
     output:
-        png="results/figures/fig_s2_mae.png",
+        png=report("results/figures/fig_s2_mae.png", category="Training"),
         csv="results/figures/fig_s2_mae.csv",
     params:
         sets=config["figures"]["s2_sets"],

@@ -1,0 +1,122 @@
+"""results/report.md: every table and figure of the run, with the paper's numbers beside ours.
+
+The report is assembled from files the workflow wrote; it computes nothing new, so what it shows is what the
+tables hold. Sections whose inputs the config did not ask for are left out.
+"""
+
+from pathlib import Path
+
+import pandas as pd
+
+from .paper import TABLE_S3_SELECTED, TABLE_S4_HARTREE, TABLE_S5_HARTREE
+
+S4_LABELS = {"fcc": "FCC", "liquid": "liquid", "momt": "MOMT"}
+
+
+def table_md(table, digits=4):
+    """A DataFrame as a GitHub markdown table (numbers to `digits` significant figures)."""
+    return table.to_markdown(index=False, floatfmt=f".{digits}g")
+
+
+def figure_md(path, caption, base):
+    return f"![{caption}]({Path(path).relative_to(base)})\n\n*{caption}*\n"
+
+
+def _settings(config):
+    rows = [{"system": name, "atoms": 4 * s["fcc_cells"] ** 3, "T (K)": s["temperature_K"], "P (bar)": s["pressure_bar"],
+             "H (eV) (bins)": f"{s['momt']['h_range_eV'][0]} ~ {s['momt']['h_range_eV'][1]} ({s['momt']['h_bins']})",
+             "O (bins)": f"{s['momt']['o_range'][0]} ~ {s['momt']['o_range'][1]} ({s['momt']['o_bins']})"}
+            for name, s in config["systems"].items() if name in config["momt"]["systems"]]
+    return "## Table S1: MOMT settings used\n\n" + table_md(pd.DataFrame(rows)) + "\n"
+
+
+def _table_s3(paths):
+    out = ["## Table S3: the ΔO cascade\n"]
+    for path in paths:
+        table = pd.read_csv(path)
+        system = Path(path).parent.parent.name
+        if system == "ni108":
+            table["paper_selected"] = [TABLE_S3_SELECTED.get(d) for d in table["delta_o"]]
+        out.append(f"**{system}** ({table['total'].iloc[0]} frames; the paper: 20,001 frames of Ni 108)\n\n"
+                   + table_md(table) + "\n")
+    return "\n".join(out)
+
+
+def _self_energies(s4, s5):
+    out = ["## Tables S4 and S5: self-energies (Hartree; L1 fit on each member's training split)\n"]
+    if s4:
+        table = pd.read_csv(s4)
+        table["paper_Ha"] = [TABLE_S4_HARTREE.get(S4_LABELS.get(name.rsplit("_", 1)[-1], ""))
+                             for name in table["training_set"]]
+        out.append("Table S4 (Ni 108, by data source)\n\n" + table_md(table, 10) + "\n")
+    if s5:
+        table = pd.read_csv(s5)
+        table["paper_Ha"] = [TABLE_S5_HARTREE.get(e) for e in table["element"]]
+        out.append("Table S5 (by element; Nb from the translated data)\n\n" + table_md(table, 10) + "\n")
+    return "\n".join(out)
+
+
+def _comparison(path):
+    table = pd.read_csv(path)
+    means = table.groupby(["training_set", "training_frames", "test_set"], sort=False)[
+        ["energy_mae_meV_atom", "force_mae_meV_A"]].mean().reset_index()
+    wide = means.pivot_table(index=["training_set", "training_frames"], columns="test_set", sort=False,
+                             values=["energy_mae_meV_atom", "force_mae_meV_A"])
+    wide.columns = [f"{test} {'E (meV/atom)' if q.startswith('energy') else 'F (meV/Å)'}" for q, test in wide.columns]
+    return table_md(wide.reset_index()) + "\n"
+
+
+def _relaxation(path, title):
+    table = pd.read_csv(path)
+    keep = ["source", "row"] + [c for c in table.columns if c.endswith(("_bond_length_A", "_energy_eV_atom"))] + [
+        "sum_abs_bond_length_error_A", "energy_error_spread_meV_atom", "energy_order", "order_matches_reference"]
+    return f"## {title}\n\n" + table_md(table[keep], 5) + "\n"
+
+
+def build(config, inputs, base):
+    """The report's markdown. inputs: {name: path or list of paths} of the files to show; base: the folder the
+    report is written to (figure links are relative to it)."""
+    get = inputs.get
+    parts = ["# nnp-distill report\n",
+             "Every number below was computed by this run of the workflow; the paper's printed values stand beside "
+             "them in `paper` columns or rows. Units: eV, Å, K, bar; Hartree for self-energies.\n",
+             _settings(config)]
+    figures = [("fig_s1a", "Fig. S1a: energy of NPT runs from FCC and liquid starts"),
+               ("fig_s1b", "Fig. S1b: energy of the MOMT run"), ("fig_s3", "Fig. S3: MOMT order parameter and enthalpy")]
+    parts.append("## Sampling\n\n" + "".join(figure_md(get(k), c, base) for k, c in figures if get(k)))
+    if get("table_s3"):
+        parts.append(_table_s3(get("table_s3")))
+    for path in get("rounds", []):
+        parts.append(f"## Active learning: {Path(path).parent.parent.name}\n\n" + table_md(pd.read_csv(path)) + "\n")
+    for path in get("active_figures", []):
+        parts.append(figure_md(path, "Distilled frames on (O, H) and training-set size per round", base))
+    for path, figure in zip(get("comparison", []), get("comparison_figures", [])):
+        parts.append(f"## Does distillation work? ({Path(path).parent.parent.name})\n\nMean over members of the "
+                     "MAE on data no training set saw (NPT runs, the held-out MOMT block); the selections share "
+                     "the distilled set's size.\n\n" + _comparison(path) + figure_md(figure, "MAE against "
+                     "training-set size on unseen data", base))
+    parts.append(_self_energies(get("table_s4"), get("table_s5")))
+    if get("fig_s2"):
+        parts.append("## Fig. S2: models trained on FCC, liquid and MOMT data\n\n"
+                     + figure_md(get("fig_s2"), "Fig. S2: MAE on own and unseen data", base))
+    if get("relax_reference"):
+        parts.append("## EAM reference relaxations\n\n" + table_md(pd.read_csv(get("relax_reference")), 5) + "\n")
+    if get("protocol"):
+        parts.append(Path(get("protocol")).read_text())
+    if get("table_s6"):
+        parts.append(_relaxation(get("table_s6"), "Table S6: Ni relaxed with the EAM and the NNPs"))
+    if get("table_s7"):
+        parts.append(_relaxation(get("table_s7"), "Table S7: Nb relaxed with the EAM and the NNP of translated data"))
+    if get("elastic"):
+        table = pd.read_csv(get("elastic"))
+        columns = ["model", "element", "structure", "volume_per_atom_A3", "energy_per_atom_eV", "bulk_modulus_GPa",
+                   "c11_GPa", "c12_GPa", "c44_GPa"]
+        parts.append("## Beyond the paper: equation of state and elastic constants\n\nBest member of each NNP "
+                     "against the EAM, from energies of strained relaxed crystals (nnpdistill/elastic.py).\n\n"
+                     + table_md(table[columns]) + "\n")
+        if get("equations_of_state"):
+            parts.append(figure_md(get("equations_of_state"), "E/atom against V/atom near each relaxed crystal",
+                                   base))
+    if get("training_speed"):
+        parts.append("## Training speed (Note 5)\n\n" + table_md(pd.read_csv(get("training_speed"))) + "\n")
+    return "\n".join(parts)

@@ -1,0 +1,37 @@
+"""Beyond the paper: equation of state and cubic elastic constants (C11, C12, C44) of the relaxed FCC and BCC
+crystals, for the EAM reference (LAMMPS) or an NNP's best member (ASE), through the same strained frames."""
+
+import logging
+
+import pandas as pd
+import torch
+from ase.io import read
+
+from nnpdistill import logs, tables
+from nnpdistill.calculator import NNPCalculator
+from nnpdistill.elastic import analyse, strained_frames
+from nnpdistill.model import NNP
+from nnpdistill.oracle import ASEOracle, EAMOracle
+from nnpdistill.potential import Potential
+
+logs.to_file(snakemake.log[0])
+model, element = snakemake.wildcards.model, snakemake.wildcards.element
+if model == "reference":
+    oracle = EAMOracle(Potential(snakemake.input.potential, snakemake.params.pair_style))
+else:
+    members = torch.load(snakemake.input.ensemble, map_location="cpu", weights_only=False)["members"]
+    best = min(members, key=lambda m: m["metrics"].get("valid_force_mae_meV_A", float("inf")))
+    oracle = ASEOracle(NNPCalculator([NNP.from_checkpoint(best)]))
+rows = []
+for structure, path in zip(snakemake.params.structures, snakemake.input.structures):
+    atoms = read(path)
+    frames, labels = strained_frames(atoms)
+    result = analyse(atoms, oracle.label(frames).energy, labels)
+    row = {"model": model, "element": element, "structure": structure,
+           **{k: v for k, v in vars(result).items() if not k.startswith("eos_")}}
+    row.update({f"eos_volume_{k}": v for k, v in enumerate(result.eos_volumes_A3)})
+    row.update({f"eos_energy_{k}": v for k, v in enumerate(result.eos_energies_eV)})
+    rows.append(row)
+    logging.info("%s %s %s: B %.1f GPa, C11 %.1f, C12 %.1f, C44 %.1f", model, element, structure,
+                 result.bulk_modulus_GPa, result.c11_GPa, result.c12_GPa, result.c44_GPa)
+tables.write_csv(pd.DataFrame(rows), snakemake.output[0], float_format="%.8g")
