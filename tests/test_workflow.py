@@ -240,3 +240,19 @@ def test_evaluation_tables_translated_data_and_training_speed(test_run):
     speed = pd.read_csv(test_run / "results/tables/training_speed.csv").set_index("data")
     assert speed.loc["full", "frames"] > speed.loc["distilled", "frames"]
     assert (speed["seconds_per_epoch"] > 0).all() and speed.loc["full", "speed_up"] == pytest.approx(1.0)
+
+
+def test_elastic_constants_and_the_written_report(test_run):
+    elastic = pd.read_csv(test_run / "results/tables/elastic.csv")
+    reference = elastic[elastic["model"] == "reference"].set_index(["element", "structure"])
+    assert set(reference.index) == {("Ni", "fcc"), ("Ni", "bcc"), ("Nb", "fcc"), ("Nb", "bcc")}
+    fcc = reference.loc[("Ni", "fcc")]
+    assert (fcc["c11_GPa"] + 2 * fcc["c12_GPa"]) / 3 == pytest.approx(fcc["bulk_modulus_GPa"], rel=0.03)
+    assert {"full", "distilled", "translated"} <= set(elastic["model"])
+    report = (test_run / "results/report.md").read_text()
+    for heading in ("Table S1", "Table S3", "Table S4", "Table S6", "Table S7", "Training speed",
+                    "elastic constants", "Does distillation work?"):
+        assert heading in report, heading
+    assert "17900" in report  # the paper's Table S3 count stands beside ours
+    for link in ("figures/fig_s2_mae.png", "figures/equations_of_state.png"):
+        assert f"]({link})" in report and (test_run / "results" / link).exists()
