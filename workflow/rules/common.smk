@@ -125,10 +125,21 @@ def rule_resources(name):
     return config["resources"][name]
 
 
-def gpu_resources(name):
-    """{'gpu': n} for rules that asked for GPUs, else nothing (a local run needs no GPU resource)."""
-    gpus = rule_resources(name)["gpus"]
-    return {"gpu": gpus} if gpus else {}
+def job_resources(name):
+    """A rule's resources from the config, so that local runs and cluster profiles read one place: memory and
+    wall time, GPUs only where asked (a local run needs no GPU resource), and the SLURM partition and account
+    of the cluster section where set (the SLURM executor reads slurm_partition and slurm_account)."""
+    spec = rule_resources(name)
+    resources = {"mem_mb": spec["mem_mb"], "runtime": spec["runtime"]}
+    if spec["gpus"]:
+        resources["gpu"] = spec["gpus"]
+    cluster = config["cluster"]
+    for key in ("partition", "account"):
+        if cluster[key]:
+            resources[f"slurm_{key}"] = cluster[key]
+    if spec["gpus"] and cluster["gpu_partition"]:
+        resources["slurm_partition"] = cluster["gpu_partition"]
+    return resources
 
 
 def training_set(wildcards):

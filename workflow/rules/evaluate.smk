@@ -23,8 +23,7 @@ rule relax_reference:
         "results/benchmarks/evaluate/reference_{element}_{structure}.tsv"
     threads: rule_resources("evaluate")["threads"]
     resources:
-        mem_mb=rule_resources("evaluate")["mem_mb"],
-        runtime=rule_resources("evaluate")["runtime"],
+        **job_resources("evaluate"),
     conda:
         "../../envs/nnpdistill.yaml"
     script:
@@ -42,8 +41,7 @@ rule relax_reference_table:
         "results/benchmarks/evaluate/relax_reference_table.tsv"
     threads: rule_resources("evaluate")["threads"]
     resources:
-        mem_mb=rule_resources("evaluate")["mem_mb"],
-        runtime=rule_resources("evaluate")["runtime"],
+        **job_resources("evaluate"),
     conda:
         "../../envs/nnpdistill.yaml"
     script:
