@@ -1,9 +1,9 @@
 """A real one-node SLURM cluster on localhost for the tests (no mock).
 
 munged, MariaDB, slurmdbd, slurmctld and slurmd run as separate processes from Debian's packages, with every
-config, state, socket, log and PID file under one scratch folder, on free ports, so nothing in /etc or /run is
-changed and a system SLURM, if any, is left alone. Each daemon's PID is recorded in <scratch>/pids/ and the
-daemons are stopped by those PIDs, in reverse start order.
+config, state, socket, log and PID file under one scratch folder, on free ports, so nothing in /etc is changed,
+only one link in /run (see _link_node_conf), and a system SLURM is left alone. Each daemon's PID is recorded in
+<scratch>/pids/ and the daemons are stopped by those PIDs, in reverse start order.
 
 The accounting database is there because real clusters have one: the SLURM executor plugin then polls job
 states with sacct, as it would at a user's site, and the test can check every job's state in sacct.
@@ -81,6 +81,7 @@ class Cluster:
         self.env = {**os.environ, "SLURM_CONF": str(self.root / "etc" / "slurm.conf"),
                     "PATH": os.pathsep.join([os.environ.get("PATH", ""), SBIN])}
         self.started = []  # (name, Popen) in start order
+        self.node_conf = None  # the /run/slurm/conf link, when this cluster made it
 
     # --- configuration -------------------------------------------------------------------------------------
     def _write_configs(self):
@@ -217,12 +218,30 @@ StorageLoc=slurm_acct_db
                                 f"CREATE USER 'slurm'@'127.0.0.1' IDENTIFIED BY '{self.db_password}'; "
                                 f"GRANT ALL ON slurm_acct_db.* TO 'slurm'@'127.0.0.1';")
 
+    def _link_node_conf(self):
+        """Inside a job, the executor's job step strips SLURM_* variables (SLURM_CONF too) before its srun, so
+        srun finds the config the way commands do on a configless node: through /run/slurm/conf, where slurmd
+        itself keeps its config cache. This is the one path outside the scratch folder; stop() removes it."""
+        link = Path("/run/slurm/conf")
+        if link.is_symlink() and not link.exists() and "nnpdistill-slurm-" in os.readlink(link):
+            link.unlink()  # left by a test cluster that was killed before it could stop
+        if Path("/etc/slurm/slurm.conf").exists() or link.exists() or link.is_symlink():
+            raise Unavailable("a SLURM config already exists on this machine (/etc/slurm/slurm.conf or "
+                              "/run/slurm/conf): jobs would read it instead of the test cluster's")
+        try:
+            link.parent.mkdir(parents=True, exist_ok=True)
+            link.symlink_to(self.root / "etc")
+        except OSError as err:
+            raise Unavailable(f"cannot create {link}: {err}")
+        self.node_conf = link
+
     def start(self):
         ensure_packages()
         self.root.mkdir(parents=True, exist_ok=True)
         self.root.chmod(0o755)  # munged (user munge) must reach its folder inside
         self._write_configs()
         try:
+            self._link_node_conf()
             self._start_munge()
             self._start_mariadb()
             self._spawn("slurmdbd", ["slurmdbd", "-D"])
@@ -252,6 +271,9 @@ StorageLoc=slurm_acct_db
                     os.kill(process.pid, signal.SIGKILL)
                     process.wait()
         self.started = []
+        if self.node_conf is not None:
+            self.node_conf.unlink(missing_ok=True)
+            self.node_conf = None
 
     def __enter__(self):
         return self.start()
