@@ -40,7 +40,7 @@ def slurm_run(cluster, tmp_path_factory):
         config["cluster"] = {"partition": cluster.partition, "account": cluster.account}
 
     result = snakemake(workdir, config_from("test.yaml", workdir, on_test_cluster),
-                       "--profile", str(REPO / "workflow" / "profiles" / "slurm"),
+                       "--workflow-profile", str(REPO / "workflow" / "profiles" / "slurm"),
                        # The profile's pace suits a real site; this cluster answers at once.
                        "--slurm-init-seconds-before-status-checks", "2", env=cluster.env)
     assert result.returncode == 0, (result.stdout + result.stderr)[-6000:]

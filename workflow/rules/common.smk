@@ -123,6 +123,13 @@ if workflow.is_main_process and not workflow.dryrun:
     _check_results_writable()
 
 
+# On a cluster --cores caps every job's threads at that number (the login node's, with profiles/default's
+# `cores: all`), silently: say so.
+if workflow.is_main_process and not workflow.local_exec and workflow.resource_settings.cores:
+    print(f"Warning: --cores {workflow.resource_settings.cores} caps the threads of every cluster job; use "
+          "--workflow-profile workflow/profiles/slurm (it replaces profiles/default) and no --cores.", file=sys.stderr)
+
+
 # A run killed by kill -9 leaves Snakemake's lock files; with this, the same command simply runs again
 # (nnpdistill/runlock.py says why that is safe). Jobs (SLURM job steps) parse this file too: only the top-level
 # process may judge the locks.
