@@ -67,10 +67,15 @@ def test_editing_a_momt_setting_reruns_everything_downstream_of_momt(test_run, t
 
 
 @pytest.mark.slow
-def test_deleting_one_member_reruns_that_member_and_what_uses_it(test_run, tmp_path):
+def test_deleting_one_member_reruns_that_member_then_what_uses_it(test_run, tmp_path):
     run = shutil.copytree(test_run, tmp_path / "run", symlinks=True)
-    (run / "results/train/ni32_fcc/member1/model.pt").unlink()
-    result = snakemake(run, config_from("test.yaml", tmp_path), "--dry-run")
-    jobs = scheduled(result)
-    assert jobs == {"train_member": 1, "ensemble": 1, "self_energy_table": 1, "fig_s2": 1, "all": 1}, jobs
-    assert "wildcards: set=ni32_fcc, member=1" in result.stdout + result.stderr
+    member = "results/train/ni32_fcc/member1/model.pt"
+    (run / member).unlink()
+    config = config_from("test.yaml", tmp_path)
+    # Snakemake does not remake a missing file whose users are up to date; asked for, only that member runs.
+    result = snakemake(run, config, member, "--dry-run")
+    assert scheduled(result) == {"train_member": 1} and "wildcards: set=ni32_fcc, member=1" in result.stdout
+    assert snakemake(run, config, member).returncode == 0
+    # Then the retrained member is newer than its ensemble: that ensemble and what uses it follow.
+    jobs = scheduled(snakemake(run, config, "--dry-run"))
+    assert jobs == {"ensemble": 1, "self_energy_table": 1, "fig_s2": 1, "all": 1}, jobs
