@@ -39,11 +39,22 @@ RESULT_PATTERNS = ["results/**/*.h5", "results/tables/*.csv", "results/*/distill
                    "results/train/*/ensemble.csv", "results/figures/*.csv"]
 
 
+TIMING_COLUMNS = ["seconds"]  # wall time of a job (ensemble.csv): the one value that may differ between runs
+
+
+def _table_bytes(path):
+    import pandas as pd
+
+    table = pd.read_csv(path)
+    return table.drop(columns=[c for c in TIMING_COLUMNS if c in table]).to_csv(index=False).encode()
+
+
 def result_digests(workdir):
-    """{relative path: sha256} of the datasets and tables a run wrote."""
+    """{relative path: sha256} of the datasets a run wrote (as bytes) and its tables (less timing columns)."""
     workdir = Path(workdir)
     paths = sorted({p for pattern in RESULT_PATTERNS for p in workdir.glob(pattern)})
-    return {str(p.relative_to(workdir)): hashlib.sha256(p.read_bytes()).hexdigest() for p in paths}
+    return {str(p.relative_to(workdir)): hashlib.sha256(_table_bytes(p) if p.suffix == ".csv" else p.read_bytes())
+            .hexdigest() for p in paths}
 
 
 def differing(reference, other):
