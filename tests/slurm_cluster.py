@@ -82,6 +82,7 @@ class Cluster:
                     "PATH": os.pathsep.join([os.environ.get("PATH", ""), SBIN])}
         self.started = []  # (name, Popen) in start order
         self.node_conf = None  # the /run/slurm/conf link, when this cluster made it
+        self.made_run_dir = False  # whether it made /run/slurm too
 
     # --- configuration -------------------------------------------------------------------------------------
     def _write_configs(self):
@@ -229,7 +230,9 @@ StorageLoc=slurm_acct_db
             raise Unavailable("a SLURM config already exists on this machine (/etc/slurm/slurm.conf or "
                               "/run/slurm/conf): jobs would read it instead of the test cluster's")
         try:
-            link.parent.mkdir(parents=True, exist_ok=True)
+            if not link.parent.exists():
+                link.parent.mkdir(parents=True)
+                self.made_run_dir = True
             link.symlink_to(self.root / "etc")
         except OSError as err:
             raise Unavailable(f"cannot create {link}: {err}")
@@ -273,6 +276,8 @@ StorageLoc=slurm_acct_db
         self.started = []
         if self.node_conf is not None:
             self.node_conf.unlink(missing_ok=True)
+            if self.made_run_dir:
+                self.node_conf.parent.rmdir()
             self.node_conf = None
 
     def __enter__(self):
