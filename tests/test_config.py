@@ -1,6 +1,8 @@
 """Bad settings stop the workflow at start-up with one clear message, before any job runs."""
 
+import os
 import re
+import subprocess
 
 import pytest
 
@@ -60,6 +62,14 @@ def evaluate_unknown_potential(config):
     config["evaluate"]["elements"]["Nb"] = "nb_eam"
 
 
+def delta_o_not_increasing(config):
+    config["distill"]["delta_o"] = [0.02, 0.1, 0.05]
+
+
+def cluster_typo(config):
+    config["cluster"] = {"partitoin": "short"}
+
+
 def evaluate_unknown_structure(config):
     config["evaluate"]["structures"] = ["fcc", "dhcp"]
 
@@ -74,6 +84,8 @@ def evaluate_unknown_structure(config):
     (negative_temperature, r"setting 'systems.ni32.temperature_K': -300.0 is less than or equal to the minimum of 0"),
     (wrong_type, r"setting 'npt.n_frames': 'twenty' is not of type 'integer'"),
     (unknown_system, r"npt.systems: 'ni33' is not a key of systems"),
+    (delta_o_not_increasing, r"distill.delta_o: the widths must increase \(finest first\), got \[0.02, 0.1, 0.05\]"),
+    (cluster_typo, r"setting 'cluster': Additional properties are not allowed \('partitoin' was unexpected\)"),
     (empty_o_range, r"systems.ni32.momt.o_range: empty range \[40.0, -5.0\]"),
     (temperature_outside_band, r"systems.ni32.momt: need t_min_K < temperature_K < t_max_K, got 2500.0 < 2000.0"),
     (momt_system_without_window, r"momt.systems: system 'ni32' has no momt window \(systems.ni32.momt\)"),
@@ -107,3 +119,26 @@ def test_potential_is_downloaded_from_its_url_when_missing(tmp_path):
     spec = {"path": str(tmp_path / "absent.eam.fs"), "url": POTENTIAL_FILE.as_uri(), "sha256": sha256_of(POTENTIAL_FILE)}
     install(spec, tmp_path / "out.eam")
     assert (tmp_path / "out.eam").read_bytes() == POTENTIAL_FILE.read_bytes()
+
+
+def test_unwritable_results_folder_fails_before_any_job(tmp_path):
+    results = tmp_path / "results"
+    results.mkdir()
+    (results / "finished.csv").write_text("kept\n")
+    if os.geteuid() == 0:  # root writes through permissions: a read-only mount is what stops it
+        mount = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(results)], capture_output=True)
+        if mount.returncode != 0:
+            pytest.skip(f"running as root and cannot mount a read-only folder: {mount.stderr.decode()}")
+    else:
+        results.chmod(0o555)
+    try:
+        result = snakemake(tmp_path, config_from("test.yaml", tmp_path))
+    finally:
+        if os.geteuid() == 0:
+            subprocess.run(["umount", str(results)], check=True)
+        else:
+            results.chmod(0o755)
+    assert result.returncode != 0
+    assert re.search(rf"The results folder '{re.escape(str(results))}' is not writable", result.stderr), result.stderr
+    assert "Select jobs to execute" not in result.stdout + result.stderr
+    assert (results / "finished.csv").read_text() == "kept\n"

@@ -1,5 +1,6 @@
 """The workflow itself: lint, dry runs of every shipped config, and the test config end to end."""
 
+import shutil
 import subprocess
 import sys
 
@@ -31,14 +32,6 @@ def test_default_config_is_picked_up_without_configfile():
                             cwd=REPO, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "results/ni108/npt_fcc.h5" in result.stdout
-
-
-@pytest.fixture(scope="module")
-def test_run(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("run")
-    result = snakemake(workdir, config_from("test.yaml", workdir))
-    assert result.returncode == 0, result.stderr
-    return workdir
 
 
 @pytest.mark.slow
@@ -200,13 +193,13 @@ def test_comparison_scores_distilled_and_baselines_on_unseen_data(test_run):
     assert (test_run / "results/figures/distillation_comparison_ni32.png").stat().st_size > 10_000
 
 
-def test_sequential_mode_rounds_take_consecutive_chunks(test_run):
+def test_sequential_mode_rounds_take_consecutive_chunks(test_run, tmp_path):
     def sequential(config):
         config["active"].update(mode="sequential", chunks=3)
 
-    folder = test_run / "sequential_config"
-    folder.mkdir()
-    result = snakemake(test_run, config_from("test.yaml", folder, sequential), "results/ni32/distill/rounds.csv")
+    # A copy (with Snakemake's records), so that the shared test run keeps the test config's results.
+    test_run = shutil.copytree(test_run, tmp_path / "run", symlinks=True)
+    result = snakemake(test_run, config_from("test.yaml", tmp_path, sequential), "results/ni32/distill/rounds.csv")
     assert result.returncode == 0, result.stderr
     rounds = pd.read_csv(test_run / "results/ni32/distill/rounds.csv")
     assert list(rounds["candidates_from"])[1:] == ["chunk=1", "chunk=2"]

@@ -1,5 +1,6 @@
 """Run the real workflow with snakemake's command line in a scratch folder."""
 
+import hashlib
 import subprocess
 import sys
 from pathlib import Path
@@ -21,7 +22,41 @@ def config_from(name, tmp_path, edit=None):
     return path
 
 
-def snakemake(workdir, configfile, *args, cores=2):
-    command = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "workflow" / "Snakefile"),
-               "--directory", str(workdir), "--configfile", str(configfile), "--cores", str(cores), *args]
-    return subprocess.run(command, capture_output=True, text=True, cwd=workdir)
+def snakemake_command(workdir, configfile, *args, cores=2):
+    return [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "workflow" / "Snakefile"),
+            "--directory", str(workdir), "--configfile", str(configfile), "--cores", str(cores), *args]
+
+
+def snakemake(workdir, configfile, *args, cores=2, env=None):
+    return subprocess.run(snakemake_command(workdir, configfile, *args, cores=cores), capture_output=True,
+                          text=True, cwd=workdir, env=env)
+
+
+# What "the same results" means: the datasets byte for byte, and the tables (CSV) of every stage. Not the
+# models (torch.save records nothing run-specific, but a table of their errors is the check that matters), logs,
+# benchmarks or figures (PNG metadata), which hold times.
+RESULT_PATTERNS = ["results/**/*.h5", "results/tables/*.csv", "results/*/distill/*.csv", "results/*/momt_thermo.csv",
+                   "results/train/*/ensemble.csv", "results/figures/*.csv"]
+
+
+TIMING_COLUMNS = ["seconds"]  # wall time of a job (ensemble.csv): the one value that may differ between runs
+
+
+def _table_bytes(path):
+    import pandas as pd
+
+    table = pd.read_csv(path)
+    return table.drop(columns=[c for c in TIMING_COLUMNS if c in table]).to_csv(index=False).encode()
+
+
+def result_digests(workdir):
+    """{relative path: sha256} of the datasets a run wrote (as bytes) and its tables (less timing columns)."""
+    workdir = Path(workdir)
+    paths = sorted({p for pattern in RESULT_PATTERNS for p in workdir.glob(pattern)})
+    return {str(p.relative_to(workdir)): hashlib.sha256(_table_bytes(p) if p.suffix == ".csv" else p.read_bytes())
+            .hexdigest() for p in paths}
+
+
+def differing(reference, other):
+    """The paths whose digests differ or that only one side has."""
+    return sorted(k for k in reference.keys() | other.keys() if reference.get(k) != other.get(k))

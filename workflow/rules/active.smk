@@ -18,8 +18,7 @@ rule al_start:
         "results/benchmarks/active/{system}_al0.tsv"
     threads: rule_resources("active")["threads"]
     resources:
-        mem_mb=rule_resources("active")["mem_mb"],
-        runtime=rule_resources("active")["runtime"],
+        **job_resources("active"),
     conda:
         "../../envs/nnpdistill.yaml"
     script:
@@ -46,8 +45,7 @@ rule al_select:
         "results/benchmarks/active/{system}_al{round}.tsv"
     threads: rule_resources("active")["threads"]
     resources:
-        mem_mb=rule_resources("active")["mem_mb"],
-        runtime=rule_resources("active")["runtime"],
+        **job_resources("active"),
     conda:
         "../../envs/nnpdistill.yaml"
     script:
@@ -74,8 +72,7 @@ rule al_summary:
         "results/benchmarks/active/{system}_summary.tsv"
     threads: rule_resources("active")["threads"]
     resources:
-        mem_mb=rule_resources("active")["mem_mb"],
-        runtime=rule_resources("active")["runtime"],
+        **job_resources("active"),
     conda:
         "../../envs/nnpdistill.yaml"
     script:

@@ -50,6 +50,9 @@ def _check_training(config):
         elif spec["source"] != "momt" and (spec["system"] not in config["npt"]["systems"]
                                            or spec["source"][4:] not in config["npt"]["phases"]):
             errors.append(f"{where}.source: {spec['source']} of '{spec['system']}' is not sampled (npt.systems, npt.phases)")
+    delta_o = config["distill"]["delta_o"]
+    if any(b <= a for a, b in zip(delta_o, delta_o[1:])):
+        errors.append(f"distill.delta_o: the widths must increase (finest first), got {delta_o}")
     for name in config["distill"]["systems"]:
         if name not in config["momt"]["systems"]:
             errors.append(f"distill.systems: '{name}' has no MOMT data (momt.systems)")
@@ -143,6 +146,42 @@ def _check_references():
 _check_references()
 
 
+def _check_results_writable(folder="results"):
+    """An unwritable results folder fails now, not after the first long job; a probe file is the only test
+    that also holds for root and read-only file systems."""
+    path = Path(folder)
+    try:
+        if path.exists():
+            (path / ".write-probe").touch()
+            (path / ".write-probe").unlink()
+        else:  # leave nothing behind: a lint or a failing start makes no results folder
+            path.mkdir()
+            path.rmdir()
+    except OSError as err:
+        raise WorkflowError(f"The results folder '{path.absolute()}' is not writable: {err.strerror}") from None
+
+
+if workflow.is_main_process and not workflow.dryrun:
+    _check_results_writable()
+
+
+# On a cluster --cores caps every job's threads at that number (the login node's, with profiles/default's
+# `cores: all`), silently: say so.
+if workflow.is_main_process and not workflow.local_exec and workflow.resource_settings.cores:
+    print(f"Warning: --cores {workflow.resource_settings.cores} caps the threads of every cluster job; use "
+          "--workflow-profile workflow/profiles/slurm (it replaces profiles/default) and no --cores.", file=sys.stderr)
+
+
+# A run killed by kill -9 leaves Snakemake's lock files; with this, the same command simply runs again
+# (nnpdistill/runlock.py says why that is safe). Jobs (SLURM job steps) parse this file too: only the top-level
+# process may judge the locks.
+if workflow.is_main_process:
+    from nnpdistill.runlock import clear_stale_locks
+
+    for _lock in clear_stale_locks():
+        print(f"Removed a stale lock of a killed run: {_lock}", file=sys.stderr)
+
+
 def system(wildcards):
     return config["systems"][wildcards.system]
 
@@ -167,10 +206,21 @@ def rule_resources(name):
     return config["resources"][name]
 
 
-def gpu_resources(name):
-    """{'gpu': n} for rules that asked for GPUs, else nothing (a local run needs no GPU resource)."""
-    gpus = rule_resources(name)["gpus"]
-    return {"gpu": gpus} if gpus else {}
+def job_resources(name):
+    """A rule's resources from the config, so that local runs and cluster profiles read one place: memory and
+    wall time, GPUs only where asked (a local run needs no GPU resource), and the SLURM partition and account
+    of the cluster section where set (the SLURM executor reads slurm_partition and slurm_account)."""
+    spec = rule_resources(name)
+    resources = {"mem_mb": spec["mem_mb"], "runtime": spec["runtime"]}
+    if spec["gpus"]:
+        resources["gpu"] = spec["gpus"]
+    cluster = config["cluster"]
+    for key in ("partition", "account"):
+        if cluster[key]:
+            resources[f"slurm_{key}"] = cluster[key]
+    if spec["gpus"] and cluster["gpu_partition"]:
+        resources["slurm_partition"] = cluster["gpu_partition"]
+    return resources
 
 
 def training_set(wildcards):

@@ -21,8 +21,7 @@ rule comparison_set:
         "results/benchmarks/compare/{system}_{method}_set.tsv"
     threads: rule_resources("active")["threads"]
     resources:
-        mem_mb=rule_resources("active")["mem_mb"],
-        runtime=rule_resources("active")["runtime"],
+        **job_resources("active"),
     conda:
         "../../envs/nnpdistill.yaml"
     script:
@@ -56,8 +55,7 @@ rule comparison:
         "results/benchmarks/compare/{system}.tsv"
     threads: rule_resources("active")["threads"]
     resources:
-        mem_mb=rule_resources("active")["mem_mb"],
-        runtime=rule_resources("active")["runtime"],
+        **job_resources("active"),
     conda:
         "../../envs/nnpdistill.yaml"
     script:

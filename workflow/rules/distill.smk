@@ -16,8 +16,7 @@ rule distill_grid:
         "results/benchmarks/distill/{system}_grid.tsv"
     threads: rule_resources("distill")["threads"]
     resources:
-        mem_mb=rule_resources("distill")["mem_mb"],
-        runtime=rule_resources("distill")["runtime"],
+        **job_resources("distill"),
     conda:
         "../../envs/nnpdistill.yaml"
     script:

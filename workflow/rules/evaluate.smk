@@ -23,8 +23,7 @@ rule relax_reference:
         "results/benchmarks/evaluate/reference_{element}_{structure}.tsv"
     threads: rule_resources("evaluate")["threads"]
     resources:
-        mem_mb=rule_resources("evaluate")["mem_mb"],
-        runtime=rule_resources("evaluate")["runtime"],
+        **job_resources("evaluate"),
     conda:
         "../../envs/nnpdistill.yaml"
     script:
@@ -42,8 +41,7 @@ rule relax_reference_table:
         "results/benchmarks/evaluate/relax_reference_table.tsv"
     threads: rule_resources("evaluate")["threads"]
     resources:
-        mem_mb=rule_resources("evaluate")["mem_mb"],
-        runtime=rule_resources("evaluate")["runtime"],
+        **job_resources("evaluate"),
     conda:
         "../../envs/nnpdistill.yaml"
     script:
@@ -72,8 +70,7 @@ rule relax_nnp:
         "results/benchmarks/evaluate/{model}_{structure}.tsv"
     threads: rule_resources("evaluate")["threads"]
     resources:
-        mem_mb=rule_resources("evaluate")["mem_mb"],
-        runtime=rule_resources("evaluate")["runtime"],
+        **job_resources("evaluate"),
     conda:
         "../../envs/nnpdistill.yaml"
     script:
@@ -99,8 +96,7 @@ rule relaxation_table:
         "results/benchmarks/evaluate/table_{table}.tsv"
     threads: rule_resources("evaluate")["threads"]
     resources:
-        mem_mb=rule_resources("evaluate")["mem_mb"],
-        runtime=rule_resources("evaluate")["runtime"],
+        **job_resources("evaluate"),
     conda:
         "../../envs/nnpdistill.yaml"
     script:
@@ -126,8 +122,7 @@ rule translated_set:
         "results/benchmarks/evaluate/{set}_data.tsv"
     threads: rule_resources("evaluate")["threads"]
     resources:
-        mem_mb=rule_resources("evaluate")["mem_mb"],
-        runtime=rule_resources("evaluate")["runtime"],
+        **job_resources("evaluate"),
     conda:
         "../../envs/nnpdistill.yaml"
     script:
@@ -151,9 +146,7 @@ rule training_speed:
         "results/benchmarks/evaluate/training_speed.tsv"
     threads: rule_resources("train_member")["threads"]
     resources:
-        mem_mb=rule_resources("train_member")["mem_mb"],
-        runtime=rule_resources("train_member")["runtime"],
-        **gpu_resources("train_member"),
+        **job_resources("train_member"),
     conda:
         "../../envs/nnpdistill.yaml"
     script:
@@ -177,8 +170,7 @@ rule elastic:
         "results/benchmarks/evaluate/elastic_{model}_{element}.tsv"
     threads: rule_resources("evaluate")["threads"]
     resources:
-        mem_mb=rule_resources("evaluate")["mem_mb"],
-        runtime=rule_resources("evaluate")["runtime"],
+        **job_resources("evaluate"),
     conda:
         "../../envs/nnpdistill.yaml"
     script:
@@ -197,8 +189,7 @@ rule elastic_table:
         "results/benchmarks/evaluate/elastic_table.tsv"
     threads: rule_resources("figures")["threads"]
     resources:
-        mem_mb=rule_resources("figures")["mem_mb"],
-        runtime=rule_resources("figures")["runtime"],
+        **job_resources("figures"),
     conda:
         "../../envs/nnpdistill.yaml"
     script:

@@ -15,8 +15,7 @@ rule fig_s1a:
         "results/benchmarks/figures/fig_s1a.tsv"
     threads: rule_resources("figures")["threads"]
     resources:
-        mem_mb=rule_resources("figures")["mem_mb"],
-        runtime=rule_resources("figures")["runtime"],
+        **job_resources("figures"),
     conda:
         "../../envs/nnpdistill.yaml"
     script:
@@ -36,8 +35,7 @@ rule fig_s1b:
         "results/benchmarks/figures/fig_s1b.tsv"
     threads: rule_resources("figures")["threads"]
     resources:
-        mem_mb=rule_resources("figures")["mem_mb"],
-        runtime=rule_resources("figures")["runtime"],
+        **job_resources("figures"),
     conda:
         "../../envs/nnpdistill.yaml"
     script:
@@ -57,8 +55,7 @@ rule fig_s3:
         "results/benchmarks/figures/fig_s3.tsv"
     threads: rule_resources("figures")["threads"]
     resources:
-        mem_mb=rule_resources("figures")["mem_mb"],
-        runtime=rule_resources("figures")["runtime"],
+        **job_resources("figures"),
     conda:
         "../../envs/nnpdistill.yaml"
     script:
@@ -76,8 +73,7 @@ rule momt_maps:
         "results/benchmarks/figures/momt_bias_{system}.tsv"
     threads: rule_resources("figures")["threads"]
     resources:
-        mem_mb=rule_resources("figures")["mem_mb"],
-        runtime=rule_resources("figures")["runtime"],
+        **job_resources("figures"),
     conda:
         "../../envs/nnpdistill.yaml"
     script:
@@ -99,8 +95,7 @@ rule fig_s2:
         "results/benchmarks/figures/fig_s2.tsv"
     threads: rule_resources("figures")["threads"]
     resources:
-        mem_mb=rule_resources("figures")["mem_mb"],
-        runtime=rule_resources("figures")["runtime"],
+        **job_resources("figures"),
     conda:
         "../../envs/nnpdistill.yaml"
     script:

@@ -14,8 +14,7 @@ rule potential:
         "results/benchmarks/potential/{potential}.tsv"
     threads: rule_resources("potential")["threads"]
     resources:
-        mem_mb=rule_resources("potential")["mem_mb"],
-        runtime=rule_resources("potential")["runtime"],
+        **job_resources("potential"),
     conda:
         "../../envs/nnpdistill.yaml"
     script:

@@ -13,8 +13,7 @@ rule write_report:
         "results/benchmarks/report.tsv"
     threads: rule_resources("figures")["threads"]
     resources:
-        mem_mb=rule_resources("figures")["mem_mb"],
-        runtime=rule_resources("figures")["runtime"],
+        **job_resources("figures"),
     conda:
         "../../envs/nnpdistill.yaml"
     script:

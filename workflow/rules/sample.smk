@@ -21,8 +21,7 @@ rule npt:
         "results/benchmarks/npt/{system}_{phase}.tsv"
     threads: rule_resources("npt")["threads"]
     resources:
-        mem_mb=rule_resources("npt")["mem_mb"],
-        runtime=rule_resources("npt")["runtime"],
+        **job_resources("npt"),
     conda:
         "../../envs/nnpdistill.yaml"
     script:
@@ -50,8 +49,7 @@ rule momt:
         "results/benchmarks/momt/{system}.tsv"
     threads: rule_resources("momt")["threads"]
     resources:
-        mem_mb=rule_resources("momt")["mem_mb"],
-        runtime=rule_resources("momt")["runtime"],
+        **job_resources("momt"),
     conda:
         "../../envs/nnpdistill.yaml"
     script:
@@ -75,8 +73,7 @@ rule momt_thermo:
         "results/benchmarks/momt_thermo/{system}.tsv"
     threads: rule_resources("momt_thermo")["threads"]
     resources:
-        mem_mb=rule_resources("momt_thermo")["mem_mb"],
-        runtime=rule_resources("momt_thermo")["runtime"],
+        **job_resources("momt_thermo"),
     conda:
         "../../envs/nnpdistill.yaml"
     script:

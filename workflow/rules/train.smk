@@ -16,8 +16,7 @@ rule training_set:
         "results/benchmarks/train/{set}_data.tsv"
     threads: rule_resources("training_set")["threads"]
     resources:
-        mem_mb=rule_resources("training_set")["mem_mb"],
-        runtime=rule_resources("training_set")["runtime"],
+        **job_resources("training_set"),
     conda:
         "../../envs/nnpdistill.yaml"
     script:
@@ -44,9 +43,7 @@ rule train_member:
         "results/benchmarks/train/{set}_member{member}.tsv"
     threads: rule_resources("train_member")["threads"]
     resources:
-        mem_mb=rule_resources("train_member")["mem_mb"],
-        runtime=rule_resources("train_member")["runtime"],
-        **gpu_resources("train_member"),
+        **job_resources("train_member"),
     conda:
         "../../envs/nnpdistill.yaml"
     script:
@@ -66,8 +63,7 @@ rule ensemble:
         "results/benchmarks/train/{set}_ensemble.tsv"
     threads: rule_resources("ensemble")["threads"]
     resources:
-        mem_mb=rule_resources("ensemble")["mem_mb"],
-        runtime=rule_resources("ensemble")["runtime"],
+        **job_resources("ensemble"),
     conda:
         "../../envs/nnpdistill.yaml"
     script:
@@ -87,8 +83,7 @@ rule self_energy_table:
         "results/benchmarks/tables/table_{table}.tsv"
     threads: rule_resources("figures")["threads"]
     resources:
-        mem_mb=rule_resources("figures")["mem_mb"],
-        runtime=rule_resources("figures")["runtime"],
+        **job_resources("figures"),
     conda:
         "../../envs/nnpdistill.yaml"
     script:
