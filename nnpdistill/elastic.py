@@ -65,7 +65,10 @@ def analyse(atoms, energies, labels, delta=0.005):
     strains = np.array([float(label.split()[1]) for label, _ in eos])
     volumes = volume * (1.0 + strains) ** 3 / n
     per_atom = np.array([e for _, e in eos]) / n
-    v0, e0, b = EquationOfState(volumes, per_atom, eos="birchmurnaghan").fit()
+    try:
+        v0, e0, b = EquationOfState(volumes, per_atom, eos="birchmurnaghan").fit()
+    except (RuntimeError, ValueError):  # no minimum inside the strain range (an untrained model, say): no EOS
+        v0, e0, b = (float("nan"),) * 3
     e_zero = by["eos +0.0000"]
 
     def curvature(kind):

@@ -70,3 +70,13 @@ def test_eam_oracle_mixes_tilted_and_orthogonal_boxes(potential):
         atoms.positions = frames.positions[k]
         with Simulation(atoms, potential) as sim:
             assert labelled.energy[k] == pytest.approx(sim.single_point()[0], abs=1e-9)
+
+
+def test_equation_of_state_without_a_minimum_gives_nan_not_an_error():
+    from nnpdistill.elastic import analyse, strained_frames
+
+    atoms = crystal("Ni", "fcc", 2)
+    frames, labels = strained_frames(atoms)
+    volumes = np.abs(np.linalg.det(frames.cells))
+    result = analyse(atoms, -10.0 * volumes, labels)  # energy falling with volume: no minimum
+    assert np.isnan(result.bulk_modulus_GPa) and np.isfinite(result.c11_GPa)
