@@ -39,7 +39,8 @@ RESULT_PATTERNS = ["results/**/*.h5", "results/tables/*.csv", "results/*/distill
                    "results/train/*/ensemble.csv", "results/figures/*.csv"]
 
 
-TIMING_COLUMNS = ["seconds"]  # wall time of a job (ensemble.csv): the one value that may differ between runs
+# Wall times (ensemble.csv, training_speed.csv): the only values that may differ between runs.
+TIMING_COLUMNS = ["seconds", "seconds_per_epoch", "first_epoch_s", "neighbour_lists_s", "speed_up"]
 
 
 def _table_bytes(path):
