@@ -20,15 +20,20 @@ def frames_of(element, scales, seed=0):
                    forces=np.zeros_like(positions), extras={"O": np.arange(len(scales), dtype=float)})
 
 
+def fresh_single_point(frames, k, potential):
+    """Energy and forces of frame k from a LAMMPS instance made for it alone."""
+    atoms = crystal("Ni", "fcc", 2)
+    atoms.set_cell(frames.cells[k])
+    atoms.positions = frames.positions[k]
+    with Simulation(atoms, potential) as sim:
+        return sim.single_point()
+
+
 def test_eam_oracle_equals_a_fresh_lammps_per_frame(potential):
     frames = frames_of("Ni", [0.97, 1.0, 1.04])
     labelled = EAMOracle(potential).label(frames)
     for k in range(len(frames)):
-        atoms = crystal("Ni", "fcc", 2)
-        atoms.set_cell(frames.cells[k])
-        atoms.positions = frames.positions[k]
-        with Simulation(atoms, potential) as sim:
-            energy, forces = sim.single_point()
+        energy, forces = fresh_single_point(frames, k, potential)
         assert labelled.energy[k] == pytest.approx(energy, abs=1e-9)
         np.testing.assert_allclose(labelled.forces[k], forces, atol=1e-9)
     assert len(set(np.round(labelled.energy, 6))) == 3  # the box really changed between frames
@@ -65,11 +70,7 @@ def test_eam_oracle_mixes_tilted_and_orthogonal_boxes(potential):
     frames.cells[1, 2, 1] = 0.3  # a yz tilt: c leans along y
     labelled = EAMOracle(potential).label(frames)
     for k in range(len(frames)):
-        atoms = crystal("Ni", "fcc", 2)
-        atoms.set_cell(frames.cells[k])
-        atoms.positions = frames.positions[k]
-        with Simulation(atoms, potential) as sim:
-            assert labelled.energy[k] == pytest.approx(sim.single_point()[0], abs=1e-9)
+        assert labelled.energy[k] == pytest.approx(fresh_single_point(frames, k, potential)[0], abs=1e-9)
 
 
 def test_equation_of_state_without_a_minimum_gives_nan_not_an_error():
