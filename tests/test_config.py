@@ -62,6 +62,10 @@ def evaluate_unknown_potential(config):
     config["evaluate"]["elements"]["Nb"] = "nb_eam"
 
 
+def evaluation_of_unknown_set(config):
+    config["evaluate"]["models"]["full"]["set"] = "ni32_gas"
+
+
 def delta_o_not_increasing(config):
     config["distill"]["delta_o"] = [0.02, 0.1, 0.05]
 
@@ -76,7 +80,8 @@ def evaluate_unknown_structure(config):
 
 @pytest.mark.parametrize("edit, message", [
     (training_set_of_unsampled_phase, r"train.sets.ni32_liquid.source: npt_liquid of 'ni32' is not sampled"),
-    (table_of_unknown_set, r"tables.s4_sets: 'ni32_gas' is not a key of train.sets"),
+    (table_of_unknown_set, r"tables.s4_sets: 'ni32_gas' is neither a key of train.sets nor a set the workflow derives"),
+    (evaluation_of_unknown_set, r"evaluate.models.full.set: 'ni32_gas' is neither a key of train.sets nor a set"),
     (evaluate_unknown_potential, r"evaluate.elements.Nb: 'nb_eam' is not a key of potentials"),
     (evaluate_unknown_structure, r"setting 'evaluate.structures.1': 'dhcp' is not one of"),
     (wrong_training_source, r"setting 'train.sets.ni32_fcc.source': 'npt_bcc' is not one of"),
