@@ -61,3 +61,14 @@ def result_digests(workdir):
 def differing(reference, other):
     """The paths whose digests differ or that only one side has."""
     return sorted(k for k in reference.keys() | other.keys() if reference.get(k) != other.get(k))
+
+
+# The stages the slower repeat runs (SLURM, kill and resume) make: sampling, training and distillation, about a
+# fifth of the test config's jobs; what they make is compared with the full local run's files of the same names.
+PARTIAL_TARGETS = ("train", "distill")
+
+
+def partial_differing(reference, partial):
+    """differing() over the files a partial run made, which must include its datasets and ensembles."""
+    assert any(k.endswith("momt.h5") for k in partial) and any(k.endswith("ensemble.csv") for k in partial)
+    return differing({k: v for k, v in reference.items() if k in partial}, partial)
