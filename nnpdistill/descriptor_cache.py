@@ -20,10 +20,7 @@ from tqdm import tqdm
 from .descriptors import BAND, ForceMap, aev_with_derivatives, triple_sides
 from .neighbors import gather_blocks
 
-# ForceMap fields by layout: (A, K, ...), (A, band, K), (A, J), (A, M, ...); the rest are built per batch.
-_BY_NEIGHBOUR = ("neighbor", "unit")
-_BY_BAND = ("radial_index", "radial_deriv")
-_BY_SLOT = ("slot",)
+# ForceMap fields laid out per triple (A, M, ...); scatter1/2 are built per batch.
 _BY_TRIPLE = ("pair_species", "radial_part", "radial_part_deriv", "angle_part", "angle_part_deriv", "f", "f_d1",
               "f_d2", "v1", "v2", "d1", "d2", "cos")
 _FILL = {"d1": 1.0, "d2": 1.0}  # padded triples keep a nonzero distance: the contraction divides by it
@@ -75,6 +72,7 @@ class DescriptorCache:
         self.dtype = dtype
         self.device = torch.device(device)
         self.frames = []
+        self.band = min(BAND, self.n_radial)
         n_frames = len(lists.atom_offsets) - 1
         aev_computer = aev_computer.to(self.device)
         for begin in tqdm(range(0, n_frames, chunk), disable=progress is None, file=progress, mininterval=10.0,
@@ -83,7 +81,6 @@ class DescriptorCache:
             blocks = gather_blocks(lists, frames, species, cells, dtype).to(self.device)
             pos = torch.from_numpy(np.concatenate(positions[frames])).to(dtype).to(self.device)
             aev, fm = aev_with_derivatives(aev_computer, blocks, pos)
-            band = fm.radial_deriv.shape[1]
             radial_index = fm.radial_index.view(fm.radial_deriv.shape)
             starts = np.concatenate([[0], np.cumsum(blocks.n_atoms.cpu().numpy())])
             for b in range(len(frames)):
@@ -100,7 +97,6 @@ class DescriptorCache:
                 for name in _BY_TRIPLE:
                     item[name] = getattr(fm, name)[a0:a1, :triples]
                 self.frames.append({k: v.to(_COMPACT.get(k, v.dtype)).clone() for k, v in item.items()})
-            self.band = band
 
     def nbytes(self):
         return sum(v.numel() * v.element_size() for item in self.frames for v in item.values())

@@ -18,7 +18,8 @@ stream = logs.to_file(snakemake.log[0])
 method = snakemake.wildcards.method
 momt = dataset.read(snakemake.input.momt)
 distilled = dataset.read(snakemake.input.distilled)
-pool = np.setdiff1d(np.arange(len(momt)), holdout(len(momt), snakemake.params.holdout_fraction))
+held = holdout(len(momt), snakemake.params.holdout_fraction)
+pool = np.setdiff1d(np.arange(len(momt)), held)
 size = len(distilled)
 if method == "distilled":
     chosen = distilled.extras["source_index"]
@@ -30,7 +31,7 @@ else:
     data = Data(momt.subset(pool), symbols, aev, progress=stream, source=snakemake.input.momt)
     features = mean_aevs(aev.computer(len(symbols)), data)
     chosen = np.sort(pool[farthest_point(features, size)])
-if np.intersect1d(chosen, holdout(len(momt), snakemake.params.holdout_fraction)).size:
+if np.intersect1d(chosen, held).size:
     raise RuntimeError(f"{method}: the selection overlaps the held-out frames")
 data_set = momt.subset(chosen)
 data_set.extras["source_index"] = np.asarray(chosen)
