@@ -45,7 +45,15 @@ def _deformations(eos_strains, delta):
     return out
 
 
-def strained_frames(atoms, eos_strains=np.linspace(-0.01, 0.01, 7), delta=0.005):
+EOS_STRAINS = np.linspace(-0.01, 0.01, 7)
+
+
+def undefined(eos_points=len(EOS_STRAINS)):
+    """Every value NaN: for a crystal whose relaxation collapsed (nnpdistill.relax), which has no state to strain."""
+    return Elastic(*(float("nan"),) * 6, np.full(eos_points, np.nan), np.full(eos_points, np.nan))
+
+
+def strained_frames(atoms, eos_strains=EOS_STRAINS, delta=0.005):
     """The crystal under every strain of the method, as a Dataset (labels zero) plus the labels in order."""
     deformations = _deformations(eos_strains, delta)
     cell = np.asarray(atoms.cell)

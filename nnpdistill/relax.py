@@ -5,6 +5,7 @@ degrees of freedom. Units: eV, Angstrom, bar (stress tolerances), eV/Angstrom (f
 """
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,6 +41,9 @@ class Protocol:
         stress_tol_bar: largest stress residual (bar) at convergence: of the pressure for 'iso' (the only stress
             an iso box can relax), of each diagonal component for 'aniso'.
         optimizer: 'FIRE' or 'BFGS'; max_steps: its step limit per stage.
+        min_volume_ratio: the box relaxation stops, unconverged and marked collapsed, once the volume falls
+            below this fraction of the start's. A model far outside its training data can pull a crystal
+            together without bound; its neighbour count, and so the cost of every step, grows with the density.
     """
 
     box_relax: str = "iso"
@@ -52,6 +56,7 @@ class Protocol:
     stress_tol_bar: float = 0.01
     optimizer: str = "BFGS"
     max_steps: int = 2000
+    min_volume_ratio: float = 0.5
 
     def __post_init__(self):
         if self.box_relax not in BOX_RELAX_MODES:
@@ -66,6 +71,7 @@ class Relaxed:
 
     converged: LAMMPS: the final force vector's 2-norm is within ftol; ASE: both stages reached fmax within
     max_steps and the final stress residual is within stress_tol_bar.
+    collapsed: the ASE box relaxation stopped because the volume fell below Protocol.min_volume_ratio.
     """
 
     atoms: Atoms
@@ -75,6 +81,7 @@ class Relaxed:
     pressure_bar: float
     max_force_eV_per_A: float
     converged: bool
+    collapsed: bool = False
 
     def row(self):
         """One table row (no structure object): element, structure, atoms, l_b, E/atom, cell, pressure."""
@@ -90,6 +97,7 @@ class Relaxed:
             "pressure_bar": float(self.pressure_bar),
             "max_force_eV_per_A": float(self.max_force_eV_per_A),
             "converged": bool(self.converged),
+            "collapsed": bool(self.collapsed),
         }
 
 
@@ -166,31 +174,47 @@ def relax_ase(atoms, calculator, protocol=Protocol(), structure="", log_file=Non
     atoms at fixed cell to fmax_eV_per_A. The calculator must give stress (eV/Angstrom^3) unless box_relax is
     'fixed'.
     """
+    with warnings.catch_warnings():
+        # FrechetCellFilter's matrix logarithm of a near-identity deformation warns of a ~1e-13 error at every
+        # step; it would bury the log.
+        warnings.filterwarnings("ignore", message="logm result may be inaccurate", category=RuntimeWarning)
+        return _relax_ase(atoms, calculator, protocol, structure, log_file)
+
+
+def _relax_ase(atoms, calculator, protocol, structure, log_file):
     atoms = atoms.copy()
     atoms.calc = calculator
     optimizer = OPTIMIZERS[protocol.optimizer]
     logfile = str(log_file) if log_file else None
-    converged = True
+    converged, collapsed = True, False
     if protocol.box_relax != "fixed":
         box = _cell_filter(atoms, protocol)
         # The filter's cell "forces" are virial / len(atoms) (eV); the optimizer's single fmax covers both, so it
         # is lowered until it also implies the stress tolerance (at the start volume: checked again at the end).
         fmax = min(protocol.fmax_eV_per_A,
                    protocol.stress_tol_bar * BAR_TO_EV_PER_A3 * atoms.get_volume() / len(atoms))
-        converged &= bool(optimizer(box, logfile=logfile).run(fmax=fmax, steps=protocol.max_steps))
-    converged &= bool(optimizer(atoms, logfile=logfile).run(fmax=protocol.fmax_eV_per_A, steps=protocol.max_steps))
+        smallest = protocol.min_volume_ratio * atoms.get_volume()
+        for converged in optimizer(box, logfile=logfile).irun(fmax=fmax, steps=protocol.max_steps):
+            if atoms.get_volume() < smallest:
+                converged, collapsed = False, True
+                break
+    if not collapsed:
+        converged &= bool(optimizer(atoms, logfile=logfile).run(fmax=protocol.fmax_eV_per_A,
+                                                                 steps=protocol.max_steps))
     energy = atoms.get_potential_energy()
     forces = atoms.get_forces()
     stress = atoms.get_stress() if protocol.box_relax != "fixed" else None
     if stress is not None:
         converged &= _stress_residual_bar(stress, protocol) <= protocol.stress_tol_bar
     relaxed = atoms.copy()
+    relaxed.info["collapsed"] = collapsed  # kept by extxyz, for the steps that read the structure back
     relaxed.calc = SinglePointCalculator(relaxed, energy=energy, forces=forces, stress=stress)
     pressure = math.nan if stress is None else -float(np.mean(stress[:3])) / BAR_TO_EV_PER_A3
     return Relaxed(
         atoms=relaxed, structure=structure, energy_per_atom_eV=energy / len(relaxed),
         bond_length_A=shortest_bond(relaxed), pressure_bar=pressure,
-        max_force_eV_per_A=float(np.linalg.norm(forces, axis=1).max()), converged=converged,
+        max_force_eV_per_A=float(np.linalg.norm(forces, axis=1).max()), converged=bool(converged),
+        collapsed=collapsed,
     )
 
 

@@ -70,6 +70,7 @@ def _relaxation(path, title):
     table = pd.read_csv(path)
     keep = ["source", "row"] + [c for c in table.columns if c.endswith(("_bond_length_A", "_energy_eV_atom"))] + [
         "sum_abs_bond_length_error_A", "energy_error_spread_meV_atom", "energy_order", "order_matches_reference"]
+    keep += [c for c in ["relaxation"] if c in table and table[c].notna().any()]  # only when a relaxation failed
     return f"## {title}\n\n" + table_md(table[keep], 5) + "\n"
 
 

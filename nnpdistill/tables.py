@@ -10,7 +10,7 @@ def write_csv(table, path, float_format="%.6g"):
     return path
 
 
-def relaxation_table(rows, structures, paper_rows=None, element=None):
+def relaxation_table(rows, structures, paper_rows=None, element=None, failures=None):
     """Tables S6 / S7: one line per relaxation row, the bond length l_b (Angstrom) and E/atom (eV) of each
     structure, their errors against the reference line, and the paper's summary figures.
 
@@ -18,6 +18,8 @@ def relaxation_table(rows, structures, paper_rows=None, element=None):
     values ({label: {(element, structure): (l_b, E)}}), appended with source 'paper'.
     Summary columns: sum of |l_b error| over the structures (Angstrom), the spread of the E/atom errors
     (max - min, meV/atom), the structures ordered by energy, and whether that order is the reference's.
+    failures: {label: {structure: 'collapsed' or 'not converged'}}, listed in the column 'relaxation' (blank for
+    a line whose relaxations all converged).
     """
     import pandas as pd
 
@@ -38,6 +40,7 @@ def relaxation_table(rows, structures, paper_rows=None, element=None):
             line["energy_error_spread_meV_atom"] = max(e_errors) - min(e_errors)
             line["energy_order"] = " < ".join(order)
             line["order_matches_reference"] = order == order_ref
+            line["relaxation"] = "; ".join(f"{s} {why}" for s, why in (failures or {}).get(label, {}).items())
             yield line
 
     out = list(lines(rows, "this workflow"))

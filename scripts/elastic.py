@@ -9,7 +9,7 @@ from ase.io import read
 
 from nnpdistill import logs, tables
 from nnpdistill.calculator import NNPCalculator
-from nnpdistill.elastic import analyse, strained_frames
+from nnpdistill.elastic import analyse, strained_frames, undefined
 from nnpdistill.model import NNP
 from nnpdistill.oracle import ASEOracle, EAMOracle
 from nnpdistill.potential import Potential
@@ -25,8 +25,12 @@ else:
 rows = []
 for structure, path in zip(snakemake.params.structures, snakemake.input.structures):
     atoms = read(path)
-    frames, labels = strained_frames(atoms)
-    result = analyse(atoms, oracle.label(frames).energy, labels)
+    if atoms.info.get("collapsed"):
+        logging.warning("%s %s %s: its relaxation collapsed (%s); no elastic constants", model, element, structure, path)
+        result = undefined()
+    else:
+        frames, labels = strained_frames(atoms)
+        result = analyse(atoms, oracle.label(frames).energy, labels)
     row = {"model": model, "element": element, "structure": structure,
            **{k: v for k, v in vars(result).items() if not k.startswith("eos_")}}
     row.update({f"eos_volume_{k}": v for k, v in enumerate(result.eos_volumes_A3)})

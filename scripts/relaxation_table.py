@@ -9,16 +9,22 @@ from nnpdistill.paper import RELAXATION_ROWS
 
 logs.to_file(snakemake.log[0])
 structures = snakemake.params.structures
-rows = {"Reference (EAM)": {}}
+rows, failures = {"Reference (EAM)": {}}, {}
+
+
+def add(label, row):
+    rows.setdefault(label, {})[row["structure"]] = (row["bond_length_A"], row["energy_per_atom_eV"])
+    if not row["converged"]:
+        failures.setdefault(label, {})[row["structure"]] = "collapsed" if row.get("collapsed") else "not converged"
+
+
 for path in snakemake.input.reference:
     with open(path) as handle:
-        row = json.load(handle)
-    rows["Reference (EAM)"][row["structure"]] = (row["bond_length_A"], row["energy_per_atom_eV"])
+        add("Reference (EAM)", json.load(handle))
 for path in snakemake.input.nnp:
     with open(path) as handle:
         for row in json.load(handle):
-            label = f"NNP ({row['model']}: {row['training_set']}), {row['kind']}"
-            rows.setdefault(label, {})[row["structure"]] = (row["bond_length_A"], row["energy_per_atom_eV"])
-table = tables.relaxation_table(rows, structures, RELAXATION_ROWS, snakemake.params.element)
+            add(f"NNP ({row['model']}: {row['training_set']}), {row['kind']}", row)
+table = tables.relaxation_table(rows, structures, RELAXATION_ROWS, snakemake.params.element, failures)
 tables.write_csv(table, snakemake.output[0], float_format="%.6g")
 logging.info("\n%s", table.to_string())

@@ -27,7 +27,7 @@ def kill_when(workdir, configfile, ready, timeout=900):
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
                 return True
-            time.sleep(0.2)
+            time.sleep(0.05)
         return False
     finally:
         if process.poll() is None:
@@ -41,22 +41,30 @@ def test_killed_during_momt_and_training_the_same_command_finishes_with_the_same
     momt_state = tmp_path / "results/ni32/momt_work/state.npz"
     first_seen = []
 
-    def momt_learning():  # a few seconds past MOMT's first checkpoint: mid-learning, with work since then lost
+    def momt_learning():  # just past MOMT's first checkpoint: mid-learning, some work since it lost
         if momt_state.exists() and not first_seen:
             first_seen.append(time.monotonic())
-        return bool(first_seen) and time.monotonic() - first_seen[0] > 3.0
+        return bool(first_seen) and time.monotonic() - first_seen[0] > 0.5
 
     assert kill_when(tmp_path, config, momt_learning), "the run ended before MOMT was under way"
     assert not (tmp_path / "results/ni32/momt.h5").exists()
+    killed = []
 
-    def training():
-        return any(tmp_path.glob("results/train/*/member*/work/checkpoint.pt"))
+    def training():  # a member past its first epoch (checkpointed) and not finished
+        for log in tmp_path.glob("results/logs/train/*_member*.log"):
+            name, member = log.stem.rsplit("_member", 1)
+            done = tmp_path / f"results/train/{name}/member{member}/model.pt"
+            if "epoch 1:" in log.read_text() and not done.exists():
+                killed.append(log)
+                return True
+        return False
 
-    assert kill_when(tmp_path, config, training), "the run ended before any member had checkpointed"
+    assert kill_when(tmp_path, config, training), "the run ended before any member had finished an epoch"
 
     result = snakemake(tmp_path, config, *PARTIAL_TARGETS)  # the same command as the killed runs
     assert result.returncode == 0, result.stderr[-4000:]
     assert "resuming MOMT from step" in (tmp_path / "results/logs/momt/ni32.log").read_text()
+    assert "resumed from epoch" in killed[0].read_text()
     assert not partial_differing(test_run_digests, result_digests(tmp_path))
 
 

@@ -8,8 +8,9 @@ import pandas as pd
 import pytest
 import torch
 from ase import Atoms
+from ase.calculators.calculator import Calculator, all_changes
 from ase.calculators.eam import EAM
-from ase.io import read
+from ase.io import read, write
 
 from nnpdistill.calculator import NNPCalculator
 from nnpdistill.lammps_driver import Simulation
@@ -18,7 +19,6 @@ from nnpdistill.relax import (Protocol, bond_length_ratio, relax_ase, relax_eam,
                               translate)
 from nnpdistill.structures import crystal
 from tests.conftest import POTENTIAL_FILE
-from tests.workflow_helpers import config_from, snakemake
 
 
 def eam_lattice_scan(potential, lattice_constants):
@@ -54,7 +54,7 @@ def test_ase_path_matches_lammps_under_the_same_eam(potential):
         atoms = start("Ni", structure)
         lammps = relax_eam(atoms, potential, protocol)
         ase = relax_ase(atoms, calc, protocol)
-        assert ase.converged and lammps.converged
+        assert ase.converged and lammps.converged and not ase.collapsed
         np.testing.assert_allclose(ase.atoms.cell.lengths(), lammps.atoms.cell.lengths(), atol=1e-5)
         assert ase.bond_length_A == pytest.approx(lammps.bond_length_A, abs=1e-6)
         assert ase.energy_per_atom_eV == pytest.approx(lammps.energy_per_atom_eV, abs=1e-8)
@@ -106,6 +106,32 @@ def test_untrained_nnp_relaxes_to_a_minimum_of_its_own_energy():
     assert relaxed.bond_length_A == pytest.approx(np.linalg.norm(lengths) / math.sqrt(3) / 2 / math.sqrt(2), abs=1e-4)
 
 
+class Shrinking(Calculator):
+    """E = k V (eV): a constant tension and no force on the atoms, so a box relaxation shrinks the cell forever."""
+
+    implemented_properties = ["energy", "forces", "stress"]
+
+    def calculate(self, atoms=None, properties=("energy",), system_changes=all_changes):
+        super().calculate(atoms, properties, system_changes)
+        k = 0.01  # eV/A^3
+        self.results = {"energy": k * self.atoms.get_volume(), "forces": np.zeros((len(self.atoms), 3)),
+                        "stress": np.array([k, k, k, 0.0, 0.0, 0.0])}
+
+
+def test_a_collapsing_box_relaxation_stops_unconverged_and_says_so(tmp_path):
+    atoms = start("Ni", "fcc")
+    relaxed = relax_ase(atoms, Shrinking(), Protocol(min_volume_ratio=0.5, max_steps=500), structure="fcc")
+    ratio = relaxed.atoms.get_volume() / atoms.get_volume()
+    assert relaxed.collapsed and not relaxed.converged and 0.1 < ratio < 0.5  # stopped soon after the threshold
+    row = relaxed.row()
+    assert row["collapsed"] and not row["converged"]
+    write(tmp_path / "c.extxyz", relaxed.atoms, format="extxyz")
+    assert read(tmp_path / "c.extxyz").info["collapsed"]  # what the elastic step reads back
+    # A lower threshold lets it go further: the stop is the guard, not the optimizer.
+    deeper = relax_ase(atoms, Shrinking(), Protocol(min_volume_ratio=0.1, max_steps=500))
+    assert deeper.collapsed and deeper.atoms.get_volume() < relaxed.atoms.get_volume()
+
+
 def test_bond_length_ratio_and_translation_on_hand_values():
     assert bond_length_ratio(2.86, 2.41) == pytest.approx(1.186722, abs=1e-6)
     with pytest.raises(ValueError, match="bond lengths must be positive"):
@@ -142,23 +168,21 @@ def test_table_sizes_and_unknown_settings_are_clear_errors():
 
 
 @pytest.mark.slow
-def test_evaluate_target_writes_the_reference_rows(tmp_path):
-    result = snakemake(tmp_path, config_from("test.yaml", tmp_path), "evaluate")
-    assert result.returncode == 0, result.stderr
-    table = pd.read_csv(tmp_path / "results/tables/relax_reference.csv").set_index(["element", "structure"])
+def test_the_workflow_writes_the_reference_rows(test_run):
+    table = pd.read_csv(test_run / "results/tables/relax_reference.csv").set_index(["element", "structure"])
     assert len(table) == 6 and table["converged"].all()
     # FCC and BCC of both elements reproduce Tables S6/S7's printed reference digits.
     for key in [("Ni", "fcc"), ("Ni", "bcc"), ("Nb", "fcc"), ("Nb", "bcc")]:
         row = table.loc[key]
         assert round(row["bond_length_A"], 2) == row["paper_bond_length_A"], key
         assert round(row["energy_per_atom_eV"], 3) == row["paper_energy_per_atom_eV"], key
-    row = json.loads((tmp_path / "results/evaluate/reference/Ni_hcp.json").read_text())
-    atoms = read(tmp_path / "results/evaluate/reference/Ni_hcp.extxyz")
+    row = json.loads((test_run / "results/evaluate/reference/Ni_hcp.json").read_text())
+    atoms = read(test_run / "results/evaluate/reference/Ni_hcp.extxyz")
     assert len(atoms) == row["n_atoms"] == 48
     assert atoms.get_potential_energy() / 48 == pytest.approx(row["energy_per_atom_eV"], abs=1e-9)
     for name in ("reference_Ni_hcp.log", "reference_Ni_hcp.lammps.log", "relax_reference_table.log"):
-        assert (tmp_path / "results/logs/evaluate" / name).stat().st_size > 0
-    assert (tmp_path / "results/benchmarks/evaluate/reference_Nb_bcc.tsv").exists()
+        assert (test_run / "results/logs/evaluate" / name).stat().st_size > 0
+    assert (test_run / "results/benchmarks/evaluate/reference_Nb_bcc.tsv").exists()
 
 
 def test_relaxation_table_from_fixed_rows():
@@ -167,8 +191,9 @@ def test_relaxation_table_from_fixed_rows():
 
     rows = {"Reference (EAM)": {"fcc": (2.49, -4.876), "bcc": (2.41, -4.833), "hcp": (2.44, -4.847)},
             "NNP": {"fcc": (2.46, -4.896), "bcc": (2.45, -4.803), "hcp": (2.43, -4.848)}}
-    table = relaxation_table(rows, ["fcc", "bcc", "hcp"], RELAXATION_ROWS, "Ni")
+    table = relaxation_table(rows, ["fcc", "bcc", "hcp"], RELAXATION_ROWS, "Ni", {"NNP": {"bcc": "collapsed"}})
     ours = table[table["source"] == "this workflow"].set_index("row")
+    assert ours["relaxation"].tolist() == ["", "bcc collapsed"]
     nnp = ours.loc["NNP"]
     assert nnp["fcc_bond_length_error_A"] == pytest.approx(-0.03)
     assert nnp["bcc_energy_error_meV_atom"] == pytest.approx(30.0)
