@@ -63,8 +63,9 @@ def differing(reference, other):
     return sorted(k for k in reference.keys() | other.keys() if reference.get(k) != other.get(k))
 
 
-# The stages the slower repeat runs (SLURM, kill and resume) make: sampling, training and distillation, about a
-# fifth of the test config's jobs; what they make is compared with the full local run's files of the same names.
+# The stages the SLURM run makes: sampling, training and distillation, about a fifth of the test config's jobs
+# (the whole DAG through this one-node cluster takes over 7 minutes); what it makes is compared with the full local
+# run's files of the same names.
 PARTIAL_TARGETS = ("train", "distill")
 
 
