@@ -20,6 +20,12 @@ def load_models(path, dtype=torch.float64):
     return [NNP.from_checkpoint(member).to(dtype).eval() for member in members]
 
 
+def best_member(members):
+    """The member record (of an ensemble.pt's "members") with the lowest validation force MAE: the one the paper
+    relaxes crystals with."""
+    return min(members, key=lambda m: m["metrics"].get("valid_force_mae_meV_A", float("inf")))
+
+
 class NNPCalculator(Calculator):
     """ASE calculator over one or more NNPs (the members of an ensemble)."""
 

@@ -63,6 +63,13 @@ class Dataset:
     def n_atoms(self):
         return len(self.species)
 
+    @property
+    def symbols(self):
+        """The elements present, in order of atomic number: the element order of a model trained on the frames."""
+        from ase.data import chemical_symbols
+
+        return tuple(chemical_symbols[z] for z in sorted(set(self.species.tolist())))
+
     def subset(self, index):
         """The frames at index (an integer array or a boolean mask), attributes kept."""
         return Dataset(

@@ -5,7 +5,6 @@ the held-out block."""
 import logging
 
 import numpy as np
-from ase.data import atomic_numbers, chemical_symbols
 
 from nnpdistill import dataset, logs
 from nnpdistill.active import holdout
@@ -27,7 +26,7 @@ elif method == "random":
     chosen = pool[random_subset(len(pool), size, derive_seed(snakemake.params.seed, "baseline", method))]
 else:
     aev = AEVSettings(**snakemake.params.aev)
-    symbols = tuple(sorted({chemical_symbols[z] for z in momt.species}, key=atomic_numbers.get))
+    symbols = momt.symbols
     data = Data(momt.subset(pool), symbols, aev, progress=stream, source=snakemake.input.momt)
     features = mean_aevs(aev.computer(len(symbols)), data)
     chosen = np.sort(pool[farthest_point(features, size)])

@@ -8,7 +8,7 @@ import torch
 from ase.io import read
 
 from nnpdistill import logs, tables
-from nnpdistill.calculator import NNPCalculator
+from nnpdistill.calculator import NNPCalculator, best_member
 from nnpdistill.elastic import analyse, strained_frames, undefined
 from nnpdistill.model import NNP
 from nnpdistill.oracle import ASEOracle, EAMOracle
@@ -20,7 +20,7 @@ if model == "reference":
     oracle = EAMOracle(Potential(snakemake.input.potential, snakemake.params.pair_style))
 else:
     members = torch.load(snakemake.input.ensemble, map_location="cpu", weights_only=False)["members"]
-    best = min(members, key=lambda m: m["metrics"].get("valid_force_mae_meV_A", float("inf")))
+    best = best_member(members)
     oracle = ASEOracle(NNPCalculator([NNP.from_checkpoint(best)]))
 rows = []
 for structure, path in zip(snakemake.params.structures, snakemake.input.structures):

@@ -9,7 +9,7 @@ from ase.io import write
 
 from nnpdistill import logs
 from nnpdistill.atomic import replacing
-from nnpdistill.calculator import NNPCalculator
+from nnpdistill.calculator import NNPCalculator, best_member
 from nnpdistill.model import NNP
 from nnpdistill.relax import Protocol, relax_ase, start
 
@@ -17,7 +17,7 @@ logs.to_file(snakemake.log[0])
 element, structure = snakemake.params.element, snakemake.wildcards.structure
 protocol = Protocol(**snakemake.params.relax)
 members = torch.load(snakemake.input.ensemble, map_location="cpu", weights_only=False)["members"]
-best = min(members, key=lambda m: m["metrics"].get("valid_force_mae_meV_A", float("inf")))
+best = best_member(members)
 models = {"best member": [NNP.from_checkpoint(best)], "ensemble mean": [NNP.from_checkpoint(m) for m in members]}
 atoms = start(element, structure, snakemake.params.repeat, c_over_a=snakemake.params.c_over_a)
 rows = []

@@ -4,7 +4,6 @@ import logging
 import shutil
 
 import torch
-from ase.data import atomic_numbers, chemical_symbols
 
 from nnpdistill import dataset, logs
 from nnpdistill.atomic import replacing
@@ -36,7 +35,7 @@ if previous and not data_set.attrs.get("added_last_round", 1):
             out.write(",".join(HISTORY_COLUMNS) + "\n")
     logging.info("no frame was added in this round: member copied from %s", previous)
     raise SystemExit(0)
-symbols = tuple(sorted({chemical_symbols[z] for z in data_set.species}, key=atomic_numbers.get))
+symbols = data_set.symbols
 model_settings = ModelSettings(symbols=symbols, aev=AEVSettings(**cfg["aev"]), hidden=tuple(cfg["hidden"]))
 logging.info("member %d of %s: seed %d, %s, %d frames, %s", member, snakemake.wildcards.set, seed, device,
              len(data_set), settings)

@@ -7,7 +7,6 @@ import time
 
 import pandas as pd
 import torch
-from ase.data import atomic_numbers, chemical_symbols
 
 from nnpdistill import dataset, logs, tables
 from nnpdistill.model import AEVSettings, ModelSettings
@@ -23,7 +22,7 @@ rows = []
 for label, path, epochs in (("full", snakemake.input.full, snakemake.params.full_epochs),
                             ("distilled", snakemake.input.distilled, snakemake.params.epochs)):
     frames = dataset.read(path)
-    symbols = tuple(sorted({chemical_symbols[z] for z in frames.species}, key=atomic_numbers.get))
+    symbols = frames.symbols
     model = ModelSettings(symbols=symbols, aev=AEVSettings(**cfg["aev"]), hidden=tuple(cfg["hidden"]))
     start = time.perf_counter()
     data = Data(frames, symbols, model.aev, progress=stream, source=path)

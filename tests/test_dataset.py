@@ -125,3 +125,10 @@ def test_subset_and_concatenate():
     data = make(frames=6)
     joined = dataset.concatenate([data.subset(np.arange(3)), data.subset(np.arange(3, 6))])
     assert_same(data, joined)
+
+
+def test_symbols_are_the_elements_present_in_order_of_atomic_number():
+    data = make()
+    assert data.symbols == ("Ni",)
+    data.species = np.array([41, 28, 41, 13, 28])  # Nb, Ni, Nb, Al, Ni
+    assert data.symbols == ("Al", "Ni", "Nb")

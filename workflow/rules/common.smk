@@ -38,6 +38,17 @@ def _validate_config():
 _validate_config()
 
 
+def al_rounds():
+    """Rounds after the start: one per cascade level, or one per chunk after the first."""
+    active = config["active"]
+    return len(config["distill"]["delta_o"]) if active["mode"] == "cascade" else active["chunks"] - 1
+
+
+def comparison_methods():
+    """Training sets of the comparison: the distilled frames retrained from scratch, then the baselines."""
+    return ["distilled"] + list(config["active"]["baselines"])
+
+
 def _check_training(config):
     errors = []
     sets = config["train"]["sets"]
@@ -70,10 +81,9 @@ def _check_training(config):
 def _derived_sets(config):
     """Training sets made by the workflow: active-learning rounds, comparison sets, the translated set."""
     out = set()
-    rounds = len(config["distill"]["delta_o"]) if config["active"]["mode"] == "cascade" else config["active"]["chunks"] - 1
     for name in config["active"]["systems"]:
-        out |= {f"{name}_al{r}" for r in range(rounds + 1)}
-        out |= {f"{name}_{m}" for m in ["distilled"] + list(config["active"]["baselines"])}
+        out |= {f"{name}_al{r}" for r in range(al_rounds() + 1)}
+        out |= {f"{name}_{m}" for m in comparison_methods()}
     if config["evaluate"].get("translated"):
         out.add(config["evaluate"]["translated"]["set"])
     return out
@@ -240,12 +250,6 @@ def al_round(name):
     return None
 
 
-def al_rounds():
-    """Rounds after the start: one per cascade level, or one per chunk after the first."""
-    active = config["active"]
-    return len(config["distill"]["delta_o"]) if active["mode"] == "cascade" else active["chunks"] - 1
-
-
 def member_settings(wildcards):
     """The train settings of a member; rounds after an active-learning start train active.epochs."""
     # cache_gb changes memory use, not results, so it is read from the config by the job and is no param.
@@ -281,11 +285,6 @@ def active_outputs():
     systems = config["active"]["systems"]
     return expand("results/{system}/distill/rounds.csv", system=systems) + expand(
         "results/{system}/distill/comparison.csv", system=systems)
-
-
-def comparison_methods():
-    """Training sets of the comparison: the distilled frames retrained from scratch, then the baselines."""
-    return ["distilled"] + list(config["active"]["baselines"])
 
 
 def comparison_phases(system):
