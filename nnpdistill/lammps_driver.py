@@ -223,6 +223,11 @@ class Simulation:
             f"iso {_num(pressure_bar)} {_num(pressure_bar)} {_num(pdamp_fs / 1000.0)} pchain 0",
         )])
 
+    def use_nvt(self, temperature_K, tdamp_fs):
+        """Nose-Hoover NVT at the current box."""
+        self._replace_fixes([("ensemble", f"nvt temp {_num(temperature_K)} {_num(temperature_K)} "
+                                          f"{_num(tdamp_fs / 1000.0)}")])
+
     def use_nve(self):
         self._replace_fixes([("ensemble", "nve")])
 

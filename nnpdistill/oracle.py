@@ -7,11 +7,12 @@ little more than the force evaluations; any ASE calculator (DFT codes included) 
 
 import numpy as np
 from ase import Atoms
+from ase.calculators.calculator import Calculator, all_changes
 from ase.data import chemical_symbols
 from tqdm import tqdm
 
 from .dataset import Dataset
-from .lammps_driver import Simulation
+from .lammps_driver import BAR_TO_EV_PER_A3, Simulation
 
 
 def _relabelled(frames, energy, forces):
@@ -65,3 +66,44 @@ class ASEOracle:
             atoms.calc = self.calculator
             energy[k], forces[k] = atoms.get_potential_energy(), atoms.get_forces()
         return _relabelled(frames, energy, forces)
+
+
+class EAMCalculator(Calculator):
+    """The EAM through LAMMPS as an ASE calculator (energy eV, forces eV/A, stress eV/A^3), so the reference goes
+    through the same ASE code (relaxations, MD, properties) as an NNP. One LAMMPS instance per atom count and
+    cell kind (orthogonal or tilted), reused while they stay the same."""
+
+    implemented_properties = ["energy", "free_energy", "forces", "stress"]
+
+    def __init__(self, potential, log_file=None, **kwargs):
+        super().__init__(**kwargs)
+        self.potential = potential
+        self.log_file = log_file
+        self._simulation, self._key = None, None
+
+    def _sim(self, atoms):
+        cell = np.asarray(atoms.cell)
+        if np.abs(cell[[0, 0, 1], [1, 2, 2]]).max() > 1e-10:
+            raise ValueError("EAMCalculator: the cell must have a along x and b in the xy plane (LAMMPS form); "
+                             "rotate it first (ase.cell.Cell.standard_form)")
+        key = (tuple(atoms.numbers), bool(np.abs(cell[[1, 2, 2], [0, 0, 1]]).sum() > 1e-10))
+        if key != self._key:
+            self.close()
+            self._simulation, self._key = Simulation(atoms, self.potential, self.log_file), key
+        return self._simulation
+
+    def calculate(self, atoms=None, properties=("energy",), system_changes=all_changes):
+        super().calculate(atoms, properties, system_changes)
+        sim = self._sim(self.atoms)
+        sim.set_cell(np.asarray(self.atoms.cell))
+        sim.set_positions(self.atoms.positions)
+        energy, forces = sim.single_point()
+        # LAMMPS's pressure tensor (bar) with no velocities is the virial's; ASE's stress is its negative.
+        pressure = np.array([sim.thermo(k) for k in ("pxx", "pyy", "pzz", "pyz", "pxz", "pxy")])
+        self.results = {"energy": energy, "free_energy": energy, "forces": forces,
+                        "stress": -pressure * BAR_TO_EV_PER_A3}
+
+    def close(self):
+        if self._simulation is not None:
+            self._simulation.close()
+            self._simulation, self._key = None, None

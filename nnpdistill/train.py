@@ -1,9 +1,18 @@
 """Training of one ensemble member (Supplementary Note 2, eq. 3): loss, split, self-energies, checkpoints.
 
-Loss (eq. 3), energies in Hartree and forces in Hartree/Angstrom (TorchANI's units):
-    mean over frames of (E_NNP - E_ref)^2 / sqrt(N_atom) + alpha * mean over frames of |F_NNP - F_ref|^2 / N_atom
-with |.|^2 summed over the frame's atoms and components. Errors are reported as MAEs in meV/atom (energy per
-atom) and meV/Angstrom (force components).
+Losses, energies in Hartree and forces in Hartree/Angstrom (TorchANI's units; the ratio of the two terms is the
+same in eV):
+- "paper" (eq. 3): mean over frames of (E_NNP - E_ref)^2 / sqrt(N) + alpha * mean over frames of |dF|^2 / N,
+  |dF|^2 summed over the frame's atoms and components. Per atom this is N^1.5 (de)^2 + 3 alpha <dF_c^2>: the
+  energy term grows with the cell (N = 108: about 19x the force term at 5 meV/atom and 70 meV/A, alpha 0.1).
+- "balanced": mean over frames of (dE / N)^2 + alpha * mean over frames of <dF_c^2>, <.> the mean over the
+  frame's force components: the energy error per atom and a force component's error on the same footing, so
+  alpha = 1 weighs 1 meV/atom like 1 meV/A whatever the cell size.
+Errors are reported as MAEs in meV/atom (energy per atom) and meV/Angstrom (force components).
+Learning rate: "plateau" halves it when the validation loss stalls (ReduceLROnPlateau); "cosine" and
+"exponential" set it every optimizer step from the start value to min_learning_rate, reached at the last step of
+the last epoch, after optional linear warm-up epochs. Early stopping ends training once the validation force MAE
+has not improved for early_stop_patience epochs; the weights kept are the best-validation-loss ones either way.
 Self-energies: per element, the values that minimise the mean absolute error (L1 norm, as Table S4's caption
 says) of E_ref - sum over atoms of E_self on the member's training split: for one element, the median of E/N.
 Reproducibility: the split, the initial weights and the batch order come from the member's seed; on the CPU the
@@ -16,7 +25,7 @@ import io
 import logging
 import math
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -43,15 +52,56 @@ class TrainSettings:
     epochs: int = 300
     batch_size: int = 64
     validation_fraction: float = 0.2
-    force_weight: float = 0.1  # alpha of eq. 3
+    loss: str = "paper"  # "paper" (eq. 3) or "balanced"
+    force_weight: float = 0.1  # alpha of either loss
     learning_rate: float = 1e-3
     weight_decay: float = 0.0
-    lr_factor: float = 0.5  # ReduceLROnPlateau on the validation loss
+    schedule: str = "plateau"  # "plateau", "cosine" or "exponential"
+    warmup_epochs: int = 0  # cosine and exponential: linear warm-up from 0
+    lr_factor: float = 0.5  # plateau: factor when the validation loss stalls
     lr_patience: int = 10
-    min_learning_rate: float = 1e-6
+    min_learning_rate: float = 1e-6  # the floor of every schedule
+    early_stop_patience: int = 0  # epochs without a better validation force MAE before stopping; 0: never
     threads: int = 1
     device: str = "cpu"
     cache_gb: float = 4.0  # memory for AEVs and their derivatives kept between epochs (0: recompute per batch)
+
+    def __post_init__(self):
+        if self.loss not in LOSSES:
+            raise TrainingError(f"train.loss: '{self.loss}' is none of {LOSSES}")
+        if self.schedule not in SCHEDULES:
+            raise TrainingError(f"train.schedule: '{self.schedule}' is none of {SCHEDULES}")
+        if self.warmup_epochs >= self.epochs and self.schedule != "plateau":
+            raise TrainingError(f"train.warmup_epochs ({self.warmup_epochs}) must be below train.epochs "
+                                f"({self.epochs})")
+
+    @classmethod
+    def from_config(cls, train, threads=1, device="cpu", **changes):
+        """The settings of a config's train section (defaults filled by the schema); device 'auto' picks CUDA
+        when torch sees it. changes override single settings (epochs, say)."""
+        if device == "auto":
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        names = {f.name for f in fields(cls)} - {"threads", "device"}
+        return cls(**{**{k: train[k] for k in names if k in train}, **changes}, threads=threads, device=device)
+
+
+LOSSES = ("paper", "balanced")
+SCHEDULES = ("plateau", "cosine", "exponential")
+
+
+def learning_rate(settings, step, steps_per_epoch):
+    """The learning rate of optimizer step `step` (0-based, over all epochs) of a cosine or exponential schedule."""
+    total = settings.epochs * steps_per_epoch
+    warmup = settings.warmup_epochs * steps_per_epoch
+    top, floor = settings.learning_rate, min(settings.min_learning_rate, settings.learning_rate)
+    if step < warmup:
+        return top * (step + 1) / warmup
+    t = min(1.0, (step - warmup) / max(total - warmup - 1, 1))
+    if settings.schedule == "cosine":
+        return floor + (top - floor) * 0.5 * (1.0 + math.cos(math.pi * t))
+    if floor <= 0.0:
+        raise TrainingError("train.min_learning_rate must be above 0 for the exponential schedule")
+    return top * (floor / top) ** t
 
 
 class Data:
@@ -152,15 +202,25 @@ def split(n_frames, validation_fraction, seed):
     return np.sort(order[n_valid:]), np.sort(order[:n_valid])
 
 
-def loss_terms(model, batch, positions, energy, forces, force_weight, create_graph=True):
-    """Eq. 3 for one batch, with the pieces of the MAEs: returns (loss, sums) where sums holds the frame count,
+def loss_value(d_energy, per_frame_force, n_atoms, force_weight, form="paper"):
+    """The loss of a batch from its energy errors dE (frames,), the sums of squared force errors over each
+    frame's components (frames,) and the atom counts (frames,); see the module's docstring."""
+    if form == "paper":
+        return (d_energy**2 / n_atoms.sqrt()).mean() + force_weight * (per_frame_force / n_atoms).mean()
+    if form == "balanced":
+        return ((d_energy / n_atoms) ** 2).mean() + force_weight * (per_frame_force / (3.0 * n_atoms)).mean()
+    raise TrainingError(f"train.loss: '{form}' is none of {LOSSES}")
+
+
+def loss_terms(model, batch, positions, energy, forces, force_weight, create_graph=True, form="paper"):
+    """The loss of one batch, with the pieces of the MAEs: returns (loss, sums) where sums holds the frame count,
     sum over frames of |dE|/N (Hartree), sum of |dF| over components (Hartree/A) and the component count."""
     predicted, predicted_forces = energies_and_forces(model, batch, positions, create_graph=create_graph)
     n = batch.n_atoms.to(predicted.dtype)
     d_energy = predicted - energy
     d_forces = predicted_forces - forces
     per_frame_force = torch.zeros_like(predicted).index_add(0, batch.frame_of_atom, (d_forces**2).sum(dim=1))
-    loss = (d_energy**2 / n.sqrt()).mean() + force_weight * (per_frame_force / n).mean()
+    loss = loss_value(d_energy, per_frame_force, n, force_weight, form)
     sums = {
         "frames": len(n),
         "energy_abs_per_atom": float((d_energy.detach().abs() / n).sum()),
@@ -208,10 +268,13 @@ class Trainer:
                                            weight_decay=settings.weight_decay)
         self.scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
             self.optimizer, factor=settings.lr_factor, patience=settings.lr_patience,
-            min_lr=settings.min_learning_rate)
+            min_lr=settings.min_learning_rate) if settings.schedule == "plateau" else None
+        self.steps_per_epoch = math.ceil(len(self.train_idx) / settings.batch_size)
         self.epoch = 0
         self.history = []
         self.best = {"valid_loss": math.inf, "epoch": 0, "state": None}
+        self.best_force = {"mae": math.inf, "epoch": 0}  # early stopping's reference
+        self.stopped_early = False
 
     @property
     def checkpoint_file(self):
@@ -224,8 +287,10 @@ class Trainer:
 
     def save(self):
         record = {"identity": self._identity(), "epoch": self.epoch, "model": self.model.state_dict(),
-                  "optimizer": self.optimizer.state_dict(), "scheduler": self.scheduler.state_dict(),
-                  "history": self.history, "best": self.best}
+                  "optimizer": self.optimizer.state_dict(),
+                  "scheduler": self.scheduler.state_dict() if self.scheduler else None,
+                  "history": self.history, "best": self.best, "best_force": self.best_force,
+                  "stopped_early": self.stopped_early}
         self.workdir.mkdir(parents=True, exist_ok=True)
         with replacing(self.checkpoint_file) as tmp:
             torch.save(record, tmp)
@@ -240,8 +305,10 @@ class Trainer:
             return 0
         self.model.load_state_dict(record["model"])
         self.optimizer.load_state_dict(record["optimizer"])
-        self.scheduler.load_state_dict(record["scheduler"])
+        if self.scheduler:
+            self.scheduler.load_state_dict(record["scheduler"])
         self.epoch, self.history, self.best = record["epoch"], record["history"], record["best"]
+        self.best_force, self.stopped_early = record["best_force"], record["stopped_early"]
         log.info("resumed from epoch %d", self.epoch)
         return self.epoch
 
@@ -257,7 +324,7 @@ class Trainer:
         total, loss_sum = {}, 0.0
         for chunk in self._batches(frames):
             loss, sums = loss_terms(self.model, *self.data.batch(chunk, device=self.device), self.s.force_weight,
-                                    create_graph=False)
+                                    create_graph=False, form=self.s.loss)
             loss_sum += float(loss.detach()) * len(chunk)
             _add(total, sums)
         return (loss_sum / len(frames), *_maes(total))
@@ -267,7 +334,12 @@ class Trainer:
         total, loss_sum = {}, 0.0
         epoch = self.epoch + 1
         for number, chunk in enumerate(self._batches(self.train_idx, shuffle_seed=self.seed * 100003 + epoch)):
-            loss, sums = loss_terms(self.model, *self.data.batch(chunk, device=self.device), self.s.force_weight)
+            if self.scheduler is None:
+                rate = learning_rate(self.s, self.epoch * self.steps_per_epoch + number, self.steps_per_epoch)
+                for group in self.optimizer.param_groups:
+                    group["lr"] = rate
+            loss, sums = loss_terms(self.model, *self.data.batch(chunk, device=self.device), self.s.force_weight,
+                                    form=self.s.loss)
             if not torch.isfinite(loss):
                 raise TrainingError(f"loss is {float(loss.detach())} at epoch {epoch}, batch {number}; the last "
                                     f"good weights are in {self.checkpoint_file} (epoch {self.epoch})")
@@ -286,18 +358,27 @@ class Trainer:
                  "kept between epochs" if built else f"is over train.cache_gb = {self.s.cache_gb}; computed per batch")
         if self.resume() == 0:
             self.save()  # epoch 0: the initial weights are the last good ones until an epoch completes
-        while self.epoch < self.s.epochs:
+        while self.epoch < self.s.epochs and not self.stopped_early:
             start = time.perf_counter()
             train_loss, train_e, train_f = self.train_epoch()
+            rate = self.optimizer.param_groups[0]["lr"]  # the rate of the epoch's last step
             valid_loss, valid_e, valid_f = self.evaluate(self.valid_idx)
             self.epoch += 1
-            self.scheduler.step(valid_loss)
-            row = [self.epoch, train_loss, valid_loss, train_e, train_f, valid_e, valid_f,
-                   self.optimizer.param_groups[0]["lr"], time.perf_counter() - start]
+            if self.scheduler:
+                self.scheduler.step(valid_loss)
+            row = [self.epoch, train_loss, valid_loss, train_e, train_f, valid_e, valid_f, rate,
+                   time.perf_counter() - start]
             self.history.append(row)
             if valid_loss < self.best["valid_loss"]:
                 self.best = {"valid_loss": valid_loss, "epoch": self.epoch,
                              "state": {k: v.clone() for k, v in self.model.state_dict().items()}}
+            if valid_f < self.best_force["mae"]:
+                self.best_force = {"mae": valid_f, "epoch": self.epoch}
+            patience = self.s.early_stop_patience
+            if patience and self.epoch - self.best_force["epoch"] >= patience:
+                self.stopped_early = True
+                log.info("early stop at epoch %d: no better validation force MAE than %.2f meV/A (epoch %d) for "
+                         "%d epochs", self.epoch, self.best_force["mae"], self.best_force["epoch"], patience)
             self.save()
             message = (f"epoch {self.epoch}: loss {train_loss:.3e} / {valid_loss:.3e}, energy MAE {train_e:.2f} / "
                        f"{valid_e:.2f} meV/atom, force MAE {train_f:.1f} / {valid_f:.1f} meV/A, {row[-1]:.1f} s")
@@ -314,6 +395,7 @@ class Trainer:
         row = self.history[self.best["epoch"] - 1] if self.best["epoch"] else None
         metrics = {name: row[i] for name, i in columns.items()} if row else {}
         return {**best.checkpoint(), "seed": self.seed, "best_epoch": self.best["epoch"], "metrics": metrics,
+                "epochs_run": self.epoch, "stopped_early": self.stopped_early,
                 "train_frames": self.train_idx.tolist(), "valid_frames": self.valid_idx.tolist(),
                 "settings_train": asdict(self.s)}
 

@@ -15,13 +15,9 @@ stream = logs.to_file(snakemake.log[0])
 cfg = snakemake.params.train
 member = int(snakemake.wildcards.member)
 seed = derive_seed(snakemake.params.seed, "train", snakemake.wildcards.set, member)
-device = cfg["device"]
-if device == "auto":
-    device = "cuda" if torch.cuda.is_available() else "cpu"
-settings = TrainSettings(
-    **{k: cfg[k] for k in ("epochs", "batch_size", "validation_fraction", "force_weight", "learning_rate",
-                           "weight_decay", "lr_factor", "lr_patience", "min_learning_rate")},
-    threads=snakemake.threads, device=device, cache_gb=snakemake.config["train"]["cache_gb"])
+settings = TrainSettings.from_config(cfg, snakemake.threads, cfg["device"],
+                                     cache_gb=snakemake.config["train"]["cache_gb"])
+device = settings.device
 data_set = dataset.read(snakemake.input.data)
 previous = snakemake.input.get("previous")
 if previous and not data_set.attrs.get("added_last_round", 1):

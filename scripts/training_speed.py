@@ -27,9 +27,7 @@ for label, path, epochs in (("full", snakemake.input.full, snakemake.params.full
     start = time.perf_counter()
     data = Data(frames, symbols, model.aev, progress=stream, source=path)
     lists_s = time.perf_counter() - start
-    settings = TrainSettings(epochs=epochs, batch_size=cfg["batch_size"], threads=snakemake.threads, device=device,
-                             **{k: cfg[k] for k in ("validation_fraction", "force_weight", "learning_rate",
-                                                    "weight_decay", "cache_gb")})
+    settings = TrainSettings.from_config(cfg, snakemake.threads, device, epochs=epochs, early_stop_patience=0)
     with tempfile.TemporaryDirectory() as workdir:
         trainer = Trainer(data, symbols, settings, derive_seed(snakemake.params.seed, "speed", label), workdir,
                           model_settings=model)

@@ -15,7 +15,8 @@ from nnpdistill.descriptors import energies_and_forces
 from nnpdistill.model import HARTREE_TO_EV, NNP, AEVSettings, ModelSettings
 from nnpdistill.neighbors import flat_batch, frame_pairs
 from nnpdistill.structures import crystal
-from nnpdistill.train import Data, Trainer, TrainingError, TrainSettings, fit_self_energies, loss_terms
+from nnpdistill.train import (Data, Trainer, TrainingError, TrainSettings, fit_self_energies, learning_rate,
+                              loss_terms)
 from tests.conftest import REPO
 
 SMALL = ModelSettings(("Ni",), hidden=(16, 8))
@@ -115,6 +116,68 @@ def test_loss_matches_a_hand_computation_on_two_frames():
                   for k in range(2)) / 2
     assert float(loss.detach()) == pytest.approx(by_hand, rel=1e-12)
     assert sums["energy_abs_per_atom"] == pytest.approx(np.abs(e - e_ref).sum() / 32, rel=1e-12)
+
+
+def test_balanced_loss_matches_a_hand_computation_on_two_frames():
+    """Energy error per atom and force-component error on the same footing, alpha = 3."""
+    torch.manual_seed(3)
+    model = NNP(SMALL).double()
+    frames = rattled_frames(2, seed=5)
+    data = Data(frames, ("Ni",), AEVSettings())
+    blocks, positions, energy, forces = data.batch([0, 1], dtype=torch.float64)
+    loss, _ = loss_terms(model, blocks, positions, energy, forces, force_weight=3.0, form="balanced")
+    x = positions.clone().requires_grad_(True)
+    e = model(data.flat_batch([0, 1], dtype=torch.float64), x)
+    f = -torch.autograd.grad(e.sum(), x)[0]
+    e, f = e.detach().numpy(), f.detach().numpy().reshape(2, 32, 3)
+    e_ref, f_ref = frames.energy / HARTREE_TO_EV, frames.forces / HARTREE_TO_EV
+    by_hand = np.mean([((e[k] - e_ref[k]) / 32) ** 2 + 3.0 * np.mean((f[k] - f_ref[k]) ** 2) for k in range(2)])
+    assert float(loss.detach()) == pytest.approx(by_hand, rel=1e-12)
+    paper, _ = loss_terms(model, blocks, positions, energy, forces, force_weight=3.0, form="paper")
+    assert float(paper.detach()) != pytest.approx(by_hand, rel=1e-3)
+
+
+@pytest.mark.parametrize("schedule", ["cosine", "exponential"])
+def test_decaying_schedule_warms_up_and_reaches_its_floor_at_the_last_epoch(tmp_path, schedule):
+    settings = small_settings(epochs=6, schedule=schedule, warmup_epochs=1, learning_rate=2e-3,
+                              min_learning_rate=1e-5)
+    rates = [learning_rate(settings, step, 4) for step in range(24)]
+    assert rates[:4] == pytest.approx([5e-4, 1e-3, 1.5e-3, 2e-3])
+    assert all(a >= b for a, b in zip(rates[3:], rates[4:])) and rates[-1] == pytest.approx(1e-5)
+    data = Data(rattled_frames(20), ("Ni",), AEVSettings())  # 16 training frames, batch 4: 4 steps an epoch
+    trainer = Trainer(data, ("Ni",), settings, 3, tmp_path, model_settings=SMALL)
+    trainer.run()
+    lr = [row[7] for row in trainer.history]
+    assert len(lr) == 6 and lr[-1] == pytest.approx(1e-5) and lr[0] == pytest.approx(rates[3])
+
+
+def test_early_stopping_ends_on_the_validation_force_mae_and_keeps_the_best_weights(tmp_path):
+    data = Data(rattled_frames(20), ("Ni",), AEVSettings())
+    # Random labels: the validation force MAE stops improving early; a rate this high makes it worse.
+    settings = small_settings(epochs=200, early_stop_patience=3, learning_rate=0.05, lr_patience=100)
+    trainer = Trainer(data, ("Ni",), settings, 4, tmp_path, model_settings=SMALL)
+    best = trainer.run()
+    forces = [row[6] for row in trainer.history]
+    best_force_epoch = int(np.argmin(forces)) + 1
+    assert trainer.stopped_early and len(forces) == best_force_epoch + 3 < 200
+    losses = [row[2] for row in trainer.history]
+    kept = trainer.record(best)
+    assert kept["best_epoch"] == int(np.argmin(losses)) + 1 and kept["stopped_early"]
+    state = torch.load(tmp_path / "checkpoint.pt", weights_only=False)["best"]["state"]
+    assert all(torch.equal(best.state_dict()[k], state[k]) for k in state)
+    trainer.model.load_state_dict(best.state_dict())
+    assert trainer.evaluate(trainer.valid_idx)[0] == pytest.approx(min(losses), rel=1e-5)
+
+
+def test_unknown_loss_or_schedule_names_the_setting():
+    with pytest.raises(TrainingError, match=r"train\.loss: 'mse'"):
+        TrainSettings(loss="mse")
+    with pytest.raises(TrainingError, match=r"train\.schedule: 'step'"):
+        TrainSettings(schedule="step")
+    settings = TrainSettings.from_config({"epochs": 7, "loss": "balanced", "force_weight": 1.0, "sets": {}}, 2,
+                                         "cpu", cache_gb=0.5)
+    assert (settings.epochs, settings.loss, settings.force_weight, settings.threads, settings.cache_gb) == (
+        7, "balanced", 1.0, 2, 0.5)
 
 
 def test_self_energies_minimise_the_absolute_error():
