@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 CORES ?= all
 CONFIG ?= config/config.yaml
 
-.PHONY: run test test-fast lint bench clean-venv
+.PHONY: run test test-fast lint bench benchmark clean-venv
 
 # The stamp is remade when the package's dependencies or the MOMT plugin's source change.
 $(VENV)/.installed: pyproject.toml nnpdistill/plugin/fix_momt_bias.cpp
@@ -17,6 +17,11 @@ $(VENV)/.installed: pyproject.toml nnpdistill/plugin/fix_momt_bias.cpp
 
 run: $(VENV)/.installed
 	$(BIN)/snakemake --cores $(CORES) --configfile $(CONFIG)
+
+# Does distillation work? Learning curves on unseen data (config: benchmark), then the report with their answer.
+benchmark: $(VENV)/.installed
+	$(BIN)/snakemake --cores $(CORES) --configfile $(CONFIG) benchmark
+	$(BIN)/snakemake --cores $(CORES) --configfile $(CONFIG) report
 
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest -ra

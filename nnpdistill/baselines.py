@@ -40,3 +40,25 @@ def farthest_point(features, size, first=0):
         picked.append(nxt)
         distance = np.minimum(distance, np.linalg.norm(features - features[nxt], axis=1))
     return np.array(picked)
+
+
+def grid_subset(o, h, size, delta_h, iterations=40):
+    """The (O, H) grid reduction alone (nnpdistill.distill.reduce, walk order = frame order) at the delta_o
+    whose kept count comes closest to size: returns (kept frame indices, delta_o). delta_h in eV. The count falls
+    as delta_o grows (not strictly: the walk order matters), so delta_o is bisected on a log scale."""
+    from .distill import reduce
+
+    o, h = np.asarray(o, dtype=float), np.asarray(h, dtype=float)
+    if not 0 < size <= len(o):
+        raise ValueError(f"need 0 < size <= frames, got {size} of {len(o)}")
+    low, high = 1e-6, max(float(np.ptp(o)), 1e-6) * 2.0
+    best = None
+    for _ in range(iterations):
+        delta_o = float(np.sqrt(low * high))
+        kept = np.flatnonzero(reduce(o, h, delta_o, delta_h))
+        if best is None or abs(len(kept) - size) < abs(len(best[0]) - size):
+            best = (kept, delta_o)
+        if len(kept) == size:
+            break
+        low, high = (delta_o, high) if len(kept) > size else (low, delta_o)
+    return best

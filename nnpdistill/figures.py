@@ -239,3 +239,31 @@ def equations_of_state(table, path):
         ax.set_title(f"{element} {structure.upper()}")
         ax.legend(fontsize=7)
     save(fig, path)
+
+
+def learning_curves(curve, path, system):
+    """Force MAE against training-set size, one panel per test set, one line per selection method, with the
+    intervals of nnpdistill.learning_curve.curves as error bars; log-log axes."""
+    tests = list(dict.fromkeys(curve["test_set"]))
+    columns = min(4, len(tests))
+    rows = -(-len(tests) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(3.6 * columns, 3.0 * rows), squeeze=False,
+                             constrained_layout=True)
+    for ax, test in zip(axes.flat, tests):
+        here = curve[curve["test_set"] == test]
+        for method, points in here.groupby("method"):
+            points = points.sort_values("training_frames")
+            errors = [points["force_mae_meV_A"] - points["force_mae_meV_A_low"],
+                      points["force_mae_meV_A_high"] - points["force_mae_meV_A"]]
+            ax.errorbar(points["training_frames"], points["force_mae_meV_A"], errors, marker="o", ms=3, capsize=2,
+                        ls="-" if len(points) > 1 else "none", label=method)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_title(test, fontsize=9)
+        ax.set_xlabel("training frames")
+        ax.set_ylabel("force MAE (meV/Å)")
+    for ax in axes.flat[len(tests):]:
+        ax.axis("off")
+    axes.flat[0].legend(fontsize=7)
+    fig.suptitle(f"{system}: learning curves on unseen data (95 % intervals over draws and members)")
+    save(fig, path)

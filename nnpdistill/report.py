@@ -120,4 +120,8 @@ def build(config, inputs, base):
                                    base))
     if get("training_speed"):
         parts.append("## Training speed (Note 5)\n\n" + table_md(pd.read_csv(get("training_speed"))) + "\n")
+    for summary, figure in zip(get("benchmark", []), get("benchmark_figures", [])):
+        # Written by `snakemake benchmark` (scripts/lc_summary.py); shown once it exists.
+        parts.append("## Benchmark: learning curves on unseen data\n\n" + Path(summary).read_text().replace(
+            "### ", "#### ", 1) + figure_md(figure, "Force MAE against training-set size, per test set", base))
     return "\n".join(parts)

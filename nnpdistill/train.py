@@ -9,6 +9,8 @@ same in eV):
   frame's force components: the energy error per atom and a force component's error on the same footing, so
   alpha = 1 weighs 1 meV/atom like 1 meV/A whatever the cell size.
 Errors are reported as MAEs in meV/atom (energy per atom) and meV/Angstrom (force components).
+Budget: settings.epochs, or settings.steps optimizer steps (epochs from the training-split size), which gives sets
+of every size the same number of updates (the benchmark's learning curves).
 Learning rate: "plateau" halves it when the validation loss stalls (ReduceLROnPlateau); "cosine" and
 "exponential" set it every optimizer step from the start value to min_learning_rate, reached at the last step of
 the last epoch, after optional linear warm-up epochs. Early stopping ends training once the validation force MAE
@@ -50,6 +52,7 @@ class TrainingError(RuntimeError):
 @dataclass(frozen=True)
 class TrainSettings:
     epochs: int = 300
+    steps: int = 0  # optimizer steps to train for; when > 0 it sets the epochs from the training-split size
     batch_size: int = 64
     validation_fraction: float = 0.2
     loss: str = "paper"  # "paper" (eq. 3) or "balanced"
@@ -71,7 +74,7 @@ class TrainSettings:
             raise TrainingError(f"train.loss: '{self.loss}' is none of {LOSSES}")
         if self.schedule not in SCHEDULES:
             raise TrainingError(f"train.schedule: '{self.schedule}' is none of {SCHEDULES}")
-        if self.warmup_epochs >= self.epochs and self.schedule != "plateau":
+        if self.warmup_epochs >= self.epochs and self.schedule != "plateau" and not self.steps:
             raise TrainingError(f"train.warmup_epochs ({self.warmup_epochs}) must be below train.epochs "
                                 f"({self.epochs})")
 
@@ -89,9 +92,18 @@ LOSSES = ("paper", "balanced")
 SCHEDULES = ("plateau", "cosine", "exponential")
 
 
-def learning_rate(settings, step, steps_per_epoch):
-    """The learning rate of optimizer step `step` (0-based, over all epochs) of a cosine or exponential schedule."""
-    total = settings.epochs * steps_per_epoch
+def epochs_for(settings, n_train):
+    """The epochs a member trains: settings.epochs, or when settings.steps > 0 the epochs that make about that
+    many optimizer steps over n_train training frames (at least 1), so every set size gets as many updates."""
+    if settings.steps <= 0:
+        return settings.epochs
+    return max(1, round(settings.steps / math.ceil(n_train / settings.batch_size)))
+
+
+def learning_rate(settings, step, steps_per_epoch, epochs=None):
+    """The learning rate of optimizer step `step` (0-based, over all epochs) of a cosine or exponential schedule
+    over `epochs` (default settings.epochs)."""
+    total = (epochs or settings.epochs) * steps_per_epoch
     warmup = settings.warmup_epochs * steps_per_epoch
     top, floor = settings.learning_rate, min(settings.min_learning_rate, settings.learning_rate)
     if step < warmup:
@@ -270,6 +282,10 @@ class Trainer:
             self.optimizer, factor=settings.lr_factor, patience=settings.lr_patience,
             min_lr=settings.min_learning_rate) if settings.schedule == "plateau" else None
         self.steps_per_epoch = math.ceil(len(self.train_idx) / settings.batch_size)
+        self.epochs = epochs_for(settings, len(self.train_idx))
+        if settings.schedule != "plateau" and settings.warmup_epochs >= self.epochs:
+            raise TrainingError(f"train.warmup_epochs ({settings.warmup_epochs}) must be below the {self.epochs} "
+                                "epochs this member trains")
         self.epoch = 0
         self.history = []
         self.best = {"valid_loss": math.inf, "epoch": 0, "state": None}
@@ -335,7 +351,8 @@ class Trainer:
         epoch = self.epoch + 1
         for number, chunk in enumerate(self._batches(self.train_idx, shuffle_seed=self.seed * 100003 + epoch)):
             if self.scheduler is None:
-                rate = learning_rate(self.s, self.epoch * self.steps_per_epoch + number, self.steps_per_epoch)
+                rate = learning_rate(self.s, self.epoch * self.steps_per_epoch + number, self.steps_per_epoch,
+                                     self.epochs)
                 for group in self.optimizer.param_groups:
                     group["lr"] = rate
             loss, sums = loss_terms(self.model, *self.data.batch(chunk, device=self.device), self.s.force_weight,
@@ -351,14 +368,14 @@ class Trainer:
         return (loss_sum / len(self.train_idx), *_maes(total))
 
     def run(self, progress=None):
-        """Train to settings.epochs (resuming if a checkpoint exists); returns the best-validation model (CPU)."""
+        """Train self.epochs epochs (resuming if a checkpoint exists); returns the best-validation model (CPU)."""
         torch.set_num_threads(self.s.threads)
         estimate, built = self.data.cache_descriptors(self.model.aev, self.s.cache_gb * 1e9, self.device, progress)
         log.info("descriptor cache: %.2f GB %s", estimate / 1e9,
                  "kept between epochs" if built else f"is over train.cache_gb = {self.s.cache_gb}; computed per batch")
         if self.resume() == 0:
             self.save()  # epoch 0: the initial weights are the last good ones until an epoch completes
-        while self.epoch < self.s.epochs and not self.stopped_early:
+        while self.epoch < self.epochs and not self.stopped_early:
             start = time.perf_counter()
             train_loss, train_e, train_f = self.train_epoch()
             rate = self.optimizer.param_groups[0]["lr"]  # the rate of the epoch's last step

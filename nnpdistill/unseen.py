@@ -54,6 +54,7 @@ SETS = {
 class MDSettings:
     n_frames: int = 60  # per set, split evenly over its temperatures
     equilibrate_steps: int = 2000
+    melt_steps: int = 5000  # liquids: steps at the melt temperature, ramping down to the set's
     sample_every: int = 50
     timestep_fs: float = 1.0
     tdamp_fs: float = 100.0
@@ -127,7 +128,7 @@ def _md_frames(atoms, spec, temperature, potential, md, seed, n_frames, log_file
         if spec.melt_K:
             sim.set_velocities(spec.melt_K, seed)
             sim.use_npt(spec.melt_K, md.pressure_bar, md.tdamp_fs, md.pdamp_fs, final_temperature_K=temperature)
-            sim.run(md.equilibrate_steps)
+            sim.run(md.melt_steps)
         else:
             sim.set_velocities(temperature, seed)
         if spec.ensemble == "npt":
@@ -189,5 +190,6 @@ def make(name, element, potential, seed, md=MDSettings(), oracle=None, log_file=
         O, _ = order_parameter(positions, cells, n_cells, gradient=False)
         if np.any(O > 0.3 * len(atoms)):
             raise UnseenSetError(f"{name}: {int((O > 0.3 * len(atoms)).sum())} frames are still crystalline "
-                                 f"(O up to {O.max():.1f} for {len(atoms)} atoms); raise the melt temperature")
+                                 f"(O up to {O.max():.1f} for {len(atoms)} atoms) after {md.melt_steps} melt steps at "
+                                 f"{spec.melt_K:g} K; raise benchmark.unseen.melt_steps")
     return (oracle or EAMOracle(potential, log_file=log_file)).label(frames)

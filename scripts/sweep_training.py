@@ -24,11 +24,11 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 GRIDS = {
-    # loss form x alpha at one schedule and budget, then schedules and budgets around the winner.
-    "loss": [dict(loss=loss, force_weight=alpha, schedule="cosine", epochs=100)
+    # loss form x alpha at one schedule and budget, then schedules and budgets around the winner (--fixed).
+    "loss": [dict(loss=loss, force_weight=alpha, schedule="cosine", epochs=60)
              for loss, alpha in itertools.product(("paper", "balanced"), (0.1, 1.0, 3.0))],
     "schedule": [dict(schedule=schedule, epochs=epochs)
-                 for schedule, epochs in itertools.product(("plateau", "cosine", "exponential"), (50, 100, 200))],
+                 for schedule, epochs in (("plateau", 60), ("exponential", 60), ("cosine", 30), ("cosine", 120))],
 }
 
 

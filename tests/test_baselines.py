@@ -30,3 +30,19 @@ def test_mean_aevs_tell_compressed_from_expanded_frames():
     features = mean_aevs(NNP(ModelSettings(("Ni",))).aev, data)
     assert features.shape == (4, 55)
     assert farthest_point(features, 2)[1] == 2  # the compressed frame lies farthest from frame 0
+
+
+def test_grid_subset_hits_the_size_and_keeps_frames_apart_in_o_and_h():
+    from nnpdistill.baselines import grid_subset
+
+    rng = np.random.default_rng(0)
+    o, h = rng.uniform(0, 30, 3000), rng.uniform(-150, -130, 3000)
+    for size in (200, 400, 800):
+        kept, delta_o = grid_subset(o, h, size, delta_h=0.25)
+        assert abs(len(kept) - size) <= size // 50
+        # no two kept frames within delta_o and delta_h of each other
+        close = (np.abs(o[kept, None] - o[kept]) <= delta_o) & (np.abs(h[kept, None] - h[kept]) <= 0.25)
+        assert close.sum() == len(kept)
+    # H spans 80 cells of delta_h: however wide delta_o, about 40 frames stay; the closest count is returned.
+    kept, _ = grid_subset(o, h, 10, delta_h=0.25)
+    assert 30 < len(kept) < 90

@@ -286,3 +286,14 @@ def test_ensemble_calculator_gives_stress_by_finite_differences_and_atomic_sprea
             values.append(strained.get_potential_energy())
         numeric = (values[0] - values[1]) / (2 * h) / atoms.get_volume()
         assert stress[i, j] == pytest.approx(numeric, abs=1e-7)
+
+
+def test_a_step_budget_sets_the_epochs_from_the_set_size(tmp_path):
+    from nnpdistill.train import epochs_for
+
+    settings = small_settings(steps=40, schedule="cosine", min_learning_rate=1e-5)
+    assert epochs_for(settings, 16) == 10 and epochs_for(settings, 160) == 1 and epochs_for(settings, 17) == 8
+    data = Data(rattled_frames(20), ("Ni",), AEVSettings())  # 16 training frames, batch 4
+    trainer = Trainer(data, ("Ni",), settings, 3, tmp_path, model_settings=SMALL)
+    trainer.run()
+    assert len(trainer.history) == 10 and trainer.history[-1][7] == pytest.approx(1e-5)

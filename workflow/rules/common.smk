@@ -117,6 +117,19 @@ def _check_evaluation(config, known):
     return errors
 
 
+def _check_benchmark(config):
+    errors, bench = [], config["benchmark"]
+    for name in bench["systems"]:
+        if name not in config["active"]["systems"]:
+            errors.append(f"benchmark.systems: '{name}' has no distilled set (active.systems)")
+        elif config["systems"][name]["element"] not in config["evaluate"]["elements"]:
+            errors.append(f"benchmark.systems: the element of '{name}' has no EAM reference (evaluate.elements)")
+    if bench["md"]["sizes"] != "none" and "liquid_3000K" not in bench["unseen_sets"]:
+        errors.append("benchmark.md.sizes: the liquid MD starts from the unseen set liquid_3000K; add it to "
+                      "benchmark.unseen_sets or set benchmark.md.sizes: none")
+    return errors
+
+
 def _check_references():
     errors = []
     for name, system in config["systems"].items():
@@ -148,6 +161,7 @@ def _check_references():
         if name not in config["potentials"]:
             errors.append(f"evaluate.elements.{element}: '{name}' is not a key of potentials")
     errors += _check_training(config)
+    errors += _check_benchmark(config)
     errors += check_potentials(config["potentials"])
     if errors:
         raise WorkflowError("Invalid configuration:\n  " + "\n  ".join(errors))
@@ -257,6 +271,9 @@ def member_settings(wildcards):
     found = al_round(wildcards.set)
     if found and found[1] > 0:
         settings["epochs"] = config["active"]["epochs"]
+    if lc_system(wildcards.set):  # learning curves: a step budget, the same for every size
+        full = "_lc_full_" in wildcards.set
+        settings["steps"] = config["benchmark"]["full_steps" if full else "steps"]
     return settings
 
 
@@ -273,7 +290,10 @@ def training_source(wildcards):
     return f"results/{spec['system']}/{spec['source']}.h5"
 
 
-def members():
+def members(name=None):
+    """Member numbers of a training set's ensemble: benchmark.members for learning-curve sets."""
+    if name and lc_system(name):
+        return range(config["benchmark"]["members"])
     return range(config["train"]["ensemble_size"])
 
 
@@ -382,4 +402,69 @@ def report_inputs(wildcards):
         inputs["fig_s2"] = "results/figures/fig_s2_mae.png"
     for path in evaluation_outputs():
         inputs[Path(path).stem] = path
+    # The benchmark is its own target (`snakemake benchmark`, about as long again as the main run): the report
+    # shows its summary once one exists, and reruns when it appears or changes.
+    done = [s for s in config["benchmark"]["systems"] if os.path.exists(f"results/benchmark/{s}/summary.md")]
+    if done:
+        inputs["benchmark"] = [f"results/benchmark/{s}/summary.md" for s in done]
+        inputs["benchmark_figures"] = [f"results/figures/learning_curves_{s}.png" for s in done]
     return inputs
+
+
+# --- benchmark (workflow/rules/benchmark.smk) ------------------------------------------------------------------
+def lc_sets(system):
+    from nnpdistill.learning_curve import set_names
+
+    b = config["benchmark"]
+    return set_names(system, b["methods"], b["sizes"], b["random_draws"])
+
+
+def lc_system(name):
+    """The system of a learning-curve set name, or None."""
+    match = re.fullmatch(r"(.+)_lc_[a-z]+_(?:\d+|distilled|pool)_d\d+", name)
+    return match.group(1) if match and match.group(1) in config["benchmark"]["systems"] else None
+
+
+def lc_element(name):
+    return config["systems"][lc_system(name)]["element"]
+
+
+def lc_set_inputs(wildcards):
+    inputs = {"momt": f"results/{wildcards.system}/momt.h5"}
+    if wildcards.method == "active" or wildcards.size == "distilled":
+        inputs["distilled"] = f"results/{wildcards.system}/distill/distilled.h5"
+    return inputs
+
+
+def unseen_files(element):
+    return expand("results/unseen/{element}/{name}.h5", element=element, name=config["benchmark"]["unseen_sets"])
+
+
+def lc_md_sets(system):
+    """The sets whose best member runs the MD check (benchmark.md.sizes), and the EAM reference."""
+    which = config["benchmark"]["md"]["sizes"]
+    if which == "none":
+        return []
+    names = lc_sets(system)
+    if which == "largest":
+        largest = str(max(config["benchmark"]["sizes"]))
+        names = [n for n in names if f"_{largest}_d0" in n or "_active_" in n or "_full_" in n]
+    return ["reference"] + names
+
+
+def lc_md_inputs(wildcards):
+    element = config["systems"][wildcards.system]["element"]
+    inputs = {"liquid": f"results/unseen/{element}/liquid_3000K.h5"}
+    if wildcards.set == "reference":
+        inputs["potential"] = f"results/potentials/{config['systems'][wildcards.system]['potential']}.eam"
+    else:
+        inputs["ensemble"] = f"results/train/{wildcards.set}/ensemble.pt"
+        inputs["reference"] = f"results/benchmark/{wildcards.system}/md/reference.csv"
+    return inputs
+
+
+def lc_fcc_bond(system):
+    """The FCC start of the MD check: ASE's reference bond length of the element (Ni 2.49 A; the EAM's 2.486)."""
+    from nnpdistill.structures import nearest_neighbour_distance
+
+    return nearest_neighbour_distance(config["systems"][system]["element"])

@@ -52,7 +52,7 @@ rule train_member:
 
 rule ensemble:
     input:
-        models=lambda wc: expand("results/train/{set}/member{member}/model.pt", set=wc.set, member=members()),
+        models=lambda wc: expand("results/train/{set}/member{member}/model.pt", set=wc.set, member=members(wc.set)),
         data="results/train/{set}/data.h5",
     output:
         ensemble="results/train/{set}/ensemble.pt",

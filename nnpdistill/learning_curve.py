@@ -1,0 +1,198 @@
+"""Learning curves of selection methods: names of the training sets, and the statistics of their scores.
+
+A learning-curve set is named <system>_lc_<method>_<size>_d<draw>: method random, fps, grid, active or full;
+size a number of frames, "distilled" (the distilled set's size) or "pool" (every frame outside the held-out
+block); draw the repeat of a random selection (0 for the deterministic ones). Every set trains the same way
+(train settings, benchmark.members members). Scores are per member and test frame (scripts/lc_score.py);
+the units of an interval are (draw, member) pairs, so it covers the spread of both selections and trainings.
+"""
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from .stats import mean_ci, paired_difference_ci
+
+NAME = re.compile(r"(?P<system>.+)_lc_(?P<method>[a-z]+)_(?P<size_label>\d+|distilled|pool)_d(?P<draw>\d+)")
+ALL_UNSEEN = "unseen (all)"
+PROPERTIES = {  # column of the properties table: its label in the summary
+    "sum_abs_dlb_A": "Σ|Δl_b| (Å)",
+    "E_error_spread_meV_atom": "E-error spread (meV/atom)",
+    "d_dE_bcc_fcc_meV_atom": "|Δ(E_bcc − E_fcc)| (meV/atom)",
+    "d_dE_hcp_fcc_meV_atom": "|Δ(E_hcp − E_fcc)| (meV/atom)",
+    "d_E_vac_eV": "|ΔE_vac| (eV)",
+    "d_a0_A": "|Δa0| (Å)",
+    "rel_B_pct": "|ΔB| (%)",
+    "rel_C11_pct": "|ΔC11| (%)",
+    "rel_C12_pct": "|ΔC12| (%)",
+    "rel_C44_pct": "|ΔC44| (%)",
+}
+
+
+def set_name(system, method, size, draw):
+    return f"{system}_lc_{method}_{size}_d{draw}"
+
+
+def set_names(system, methods, sizes, draws):
+    """Every training set of a benchmark: random at each size (and the distilled size) in `draws` draws; fps and
+    grid at each size (and the distilled size) once; active at the distilled size; full on the whole pool."""
+    sizes = [str(s) for s in sizes]
+    out = []
+    for method in methods:
+        if method == "random":
+            out += [set_name(system, method, s, d) for s in [*sizes, "distilled"] for d in range(draws)]
+        elif method in ("fps", "grid"):
+            out += [set_name(system, method, s, 0) for s in [*sizes, "distilled"]]
+        elif method == "active":
+            out.append(set_name(system, method, "distilled", 0))
+        elif method == "full":
+            out.append(set_name(system, method, "pool", 0))
+        else:
+            raise ValueError(f"benchmark.methods: unknown method '{method}'")
+    return out
+
+
+def label_sets(names):
+    """A table of the sets: training_set, system, method, size_label, draw."""
+    rows = []
+    for name in names:
+        match = NAME.fullmatch(name)
+        if not match:
+            raise ValueError(f"'{name}' is not a learning-curve set name (<system>_lc_<method>_<size>_d<draw>)")
+        rows.append({"training_set": name, **match.groupdict()})
+    table = pd.DataFrame(rows)
+    table["draw"] = table["draw"].astype(int)
+    return table
+
+
+def _units(scores, sets):
+    """Mean errors per (set, member, test set), the unseen sets' mean added as test set ALL_UNSEEN."""
+    per = scores.groupby(["training_set", "training_frames", "member", "test_set"], as_index=False)[
+        ["energy_abs_meV_atom", "force_mae_meV_A"]].mean()
+    unseen = per[per.test_set != "momt_heldout"].groupby(
+        ["training_set", "training_frames", "member"], as_index=False)[["energy_abs_meV_atom", "force_mae_meV_A"]].mean()
+    unseen["test_set"] = ALL_UNSEEN
+    return pd.concat([per, unseen], ignore_index=True).merge(sets, on="training_set")
+
+
+def curves(scores, sets, level=0.95, resamples=2000, seed=0):
+    """One row per method, size and test set: mean training frames, and the mean with its interval of the
+    energy (meV/atom) and force (meV/A) MAE over the (draw, member) units."""
+    rows = []
+    for (method, size, test), group in _units(scores, sets).groupby(["method", "size_label", "test_set"]):
+        row = {"method": method, "size_label": size, "test_set": test,
+               "training_frames": float(group.training_frames.mean()), "units": len(group),
+               "draws": group.draw.nunique()}
+        for column, short in (("energy_abs_meV_atom", "energy_mae_meV_atom"), ("force_mae_meV_A", "force_mae_meV_A")):
+            mean, low, high = mean_ci(group[column], level, resamples, seed)
+            row.update({short: mean, f"{short}_low": low, f"{short}_high": high})
+        rows.append(row)
+    return pd.DataFrame(rows).sort_values(["test_set", "method", "training_frames"], ignore_index=True)
+
+
+def property_summary(props, sets, level=0.95, resamples=2000, seed=0):
+    """One row per method, size and property: the mean absolute error over members (and draws) with its
+    interval; energy_order_right as the share of members with the right order."""
+    table = props.merge(sets, left_on="model", right_on="training_set")
+    rows = []
+    for (method, size), group in table.groupby(["method", "size_label"]):
+        for column, label in [*PROPERTIES.items(), ("energy_order_right", "energy order right (share)")]:
+            values = group[column].astype(float)
+            values = values if column == "energy_order_right" else values.abs()
+            mean, low, high = mean_ci(values, level, resamples, seed)
+            rows.append({"method": method, "size_label": size, "property": column, "label": label, "mean": mean,
+                         "low": low, "high": high, "members": len(values)})
+    return pd.DataFrame(rows)
+
+
+def _per_frame(scores, sets, method, size, test):
+    """Per-frame errors of one method and size, averaged over its (draw, member) units, in frame order."""
+    table = scores.merge(sets, on="training_set")
+    table = table[(table.method == method) & (table.size_label == size)]
+    if test == ALL_UNSEEN:
+        table = table[table.test_set != "momt_heldout"]
+    else:
+        table = table[table.test_set == test]
+    return table.groupby(["test_set", "frame"])[["energy_abs_meV_atom", "force_mae_meV_A"]].mean()
+
+
+def paired(scores, sets, level=0.95, resamples=2000, seed=0, baseline="random"):
+    """Each method against the baseline at the same size label, on the same test frames: the mean difference
+    (method - baseline) of per-frame errors, its interval, and the difference relative to the baseline (%)."""
+    rows = []
+    tests = [*sorted(scores.test_set.unique()), ALL_UNSEEN]
+    for size in sorted(sets.size_label.unique()):
+        methods = set(sets[sets.size_label == size].method)
+        if baseline not in methods:
+            continue
+        for method in sorted(methods - {baseline}):
+            for test in tests:
+                a = _per_frame(scores, sets, method, size, test)
+                b = _per_frame(scores, sets, baseline, size, test)
+                if a.empty or b.empty:
+                    continue
+                row = {"method": method, "baseline": baseline, "size_label": size, "test_set": test,
+                       "frames": len(a)}
+                for column in ("energy_abs_meV_atom", "force_mae_meV_A"):
+                    diff, low, high, share = paired_difference_ci(a[column].to_numpy(), b[column].to_numpy(),
+                                                                  level, resamples, seed)
+                    row.update({f"{column}_diff": diff, f"{column}_low": low, f"{column}_high": high,
+                                f"{column}_baseline": float(b[column].mean()),
+                                f"{column}_rel_pct": 100.0 * diff / float(b[column].mean())})
+                rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _fmt(mean, low, high, digits=1):
+    return f"{mean:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]"
+
+
+def answer(curve, prop, pairs, reference, md, system, level=0.95):
+    """Markdown: the one-sentence answer at the distilled size, then the tables behind it."""
+    pct = int(round(100 * level))
+    lines = [f"### Does the distilled set beat random? ({system})", ""]
+    at = pairs[(pairs.size_label == "distilled") & (pairs.method == "active") & (pairs.test_set == ALL_UNSEEN)]
+    if not at.empty:
+        row = at.iloc[0]
+        frames = curve[(curve.method == "active") & (curve.test_set == ALL_UNSEEN)].training_frames.iloc[0]
+        verdict = ("lower" if row.force_mae_meV_A_high < 0 else "higher" if row.force_mae_meV_A_low > 0 else
+                   "not different (the interval contains 0)")
+        lines.append(
+            f"At equal size ({frames:.0f} frames), the distilled (active-learning) set's force MAE over the unseen "
+            f"sets is {verdict} than a random subset's: difference "
+            f"{_fmt(row.force_mae_meV_A_diff, row.force_mae_meV_A_low, row.force_mae_meV_A_high)} meV/Å "
+            f"({row.force_mae_meV_A_rel_pct:+.0f} % of random's {row.force_mae_meV_A_baseline:.1f} meV/Å; "
+            f"paired bootstrap over test frames, {pct} % interval); energy difference "
+            f"{_fmt(row.energy_abs_meV_atom_diff, row.energy_abs_meV_atom_low, row.energy_abs_meV_atom_high, 2)} "
+            f"meV/atom.")
+    else:
+        lines.append("The benchmark has no active-learning set at the distilled size (benchmark.methods).")
+    lines += ["", f"Force MAE (meV/Å), mean [{pct} % interval] over draws and members, by test set:", ""]
+    table = curve.assign(cell=[_fmt(m, lo, hi) for m, lo, hi in zip(
+        curve.force_mae_meV_A, curve.force_mae_meV_A_low, curve.force_mae_meV_A_high)])
+    table["set"] = table.method + " " + table.size_label + " (" + table.training_frames.round().astype(int).astype(
+        str) + ")"
+    lines += [table.pivot(index="set", columns="test_set", values="cell").to_markdown(), ""]
+    lines += [f"Paired differences against random at equal size (method − random), force MAE (meV/Å), all unseen "
+              f"sets and held-out MOMT:", ""]
+    if not pairs.empty:
+        view = pairs[pairs.test_set.isin([ALL_UNSEEN, "momt_heldout"])]
+        view = view.assign(force=[_fmt(d, lo, hi) for d, lo, hi in zip(
+            view.force_mae_meV_A_diff, view.force_mae_meV_A_low, view.force_mae_meV_A_high)])
+        lines += [view[["method", "size_label", "test_set", "force", "force_mae_meV_A_rel_pct"]].to_markdown(
+            index=False, floatfmt=".1f"), ""]
+    lines += [f"Properties: mean absolute error against the EAM over members [{pct} % interval]:", ""]
+    cells = prop.assign(cell=[_fmt(m, lo, hi, 3) for m, lo, hi in zip(prop["mean"], prop.low, prop.high)])
+    cells["set"] = cells.method + " " + cells.size_label
+    lines += [cells.pivot(index="set", columns="label", values="cell").to_markdown(), ""]
+    ref = reference.iloc[0]
+    lines += [f"EAM reference: a0 {ref.a0_A:.4f} Å, B {ref.B_GPa:.0f} GPa, C11/C12/C44 {ref.C11_GPa:.0f}/"
+              f"{ref.C12_GPa:.0f}/{ref.C44_GPa:.0f} GPa, E_bcc − E_fcc {ref.dE_bcc_fcc_meV_atom:.1f} and E_hcp − "
+              f"E_fcc {ref.dE_hcp_fcc_meV_atom:.1f} meV/atom, E_vac {ref.E_vac_eV:.3f} eV.", ""]
+    if md is not None and not md.empty:
+        columns = [c for c in ("model", "start", "temperature_K", "time_ps", "failed_at_ps", "reason",
+                               "min_distance_A", "rdf_l1_A") if c in md]
+        lines += ["MD stability (best member; failure: a distance under 1.9 Å or an energy jump), g(r) distance "
+                  "∫|g − g_EAM| dr (Å):", "", md[columns].to_markdown(index=False, floatfmt=".3g"), ""]
+    return "\n".join(lines) + "\n"

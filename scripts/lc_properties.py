@@ -1,0 +1,35 @@
+"""Properties of the EAM reference or of every member of a learning-curve ensemble (nnpdistill.properties):
+Table S6's relaxed crystals, E_bcc - E_fcc, E_hcp - E_fcc, a0, the vacancy formation energy, B and C11/C12/C44,
+all through the same ASE code; for members, also their errors against the reference's row."""
+
+import logging
+
+import pandas as pd
+import torch
+
+from nnpdistill import logs, tables
+from nnpdistill.calculator import NNPCalculator
+from nnpdistill.model import NNP
+from nnpdistill.oracle import EAMCalculator
+from nnpdistill.potential import Potential
+from nnpdistill.properties import errors, properties
+from nnpdistill.relax import Protocol
+
+logs.to_file(snakemake.log[0])
+protocol = Protocol(**snakemake.params.relax)
+element = snakemake.params.element
+rows = []
+if snakemake.input.get("potential"):
+    calculator = EAMCalculator(Potential(snakemake.input.potential, snakemake.params.pair_style))
+    rows.append({"model": "EAM", "member": None, **properties(calculator, element, protocol)})
+    calculator.close()
+else:
+    reference = pd.read_csv(snakemake.input.reference).iloc[0].to_dict()
+    for member in torch.load(snakemake.input.ensemble, map_location="cpu", weights_only=False)["members"]:
+        values = properties(NNPCalculator([NNP.from_checkpoint(member)]), element, protocol)
+        row = {"model": snakemake.wildcards.set, "member": member["member"],
+               "valid_force_mae_meV_A": member["metrics"].get("valid_force_mae_meV_A"), **values}
+        row.update(errors(values, reference))
+        rows.append(row)
+        logging.info("member %d: %s", member["member"], {k: v for k, v in row.items() if not k.startswith("d_")})
+tables.write_csv(pd.DataFrame(rows), snakemake.output[0], float_format="%.8g")

@@ -1,0 +1,38 @@
+"""Per-frame errors of every member of a learning-curve ensemble on the unseen sets and the held-out MOMT block:
+energy |dE|/N (meV/atom) and the frame's mean force-component |dF| (meV/A), for means, intervals and the paired
+bootstrap of the summary."""
+
+import logging
+
+import numpy as np
+import pandas as pd
+import torch
+
+from nnpdistill import dataset, logs, tables
+from nnpdistill.active import holdout
+from nnpdistill.model import NNP, AEVSettings
+from nnpdistill.train import Data, predict
+
+logs.to_file(snakemake.log[0])
+momt = dataset.read(snakemake.input.momt)
+held = momt.subset(holdout(len(momt), snakemake.params.holdout_fraction))
+count = snakemake.params.test_frames
+tests = {"momt_heldout": held.subset(np.unique(np.linspace(0, len(held) - 1, min(count, len(held))).round()
+                                               .astype(int)))}
+tests.update({name: dataset.read(path) for name, path in zip(snakemake.params.unseen_names, snakemake.input.unseen)})
+members = torch.load(snakemake.input.ensemble, map_location="cpu", weights_only=False)["members"]
+aev, symbols = AEVSettings(**members[0]["settings"]["aev"]), tuple(members[0]["settings"]["symbols"])
+n_train = len(dataset.read(snakemake.input.data))
+frames = []
+for name, test in tests.items():
+    data = Data(test, symbols, aev, source=name)
+    for member in members:
+        energy, forces = predict(NNP.from_checkpoint(member).eval(), data)
+        e_err = np.abs(energy - test.energy) / test.n_atoms * 1000.0
+        f_err = np.array([np.abs(f - ref).mean() for f, ref in zip(forces, test.forces)]) * 1000.0
+        frames.append(pd.DataFrame({"training_set": snakemake.wildcards.set, "training_frames": n_train,
+                                    "member": member["member"], "test_set": name, "frame": np.arange(len(test)),
+                                    "energy_abs_meV_atom": e_err, "force_mae_meV_A": f_err}))
+        logging.info("%s member %d: energy %.2f meV/atom, force %.1f meV/A", name, member["member"], e_err.mean(),
+                     f_err.mean())
+tables.write_csv(pd.concat(frames, ignore_index=True), snakemake.output[0])

@@ -1,0 +1,49 @@
+"""A learning-curve training set: `size` frames of the MOMT pool (every frame but the held-out block) chosen by
+`method`: random (one draw per seed), fps (farthest-point sampling on mean AEVs), grid (the (O, H) grid
+reduction alone at the delta_o giving that size), active (the distilled set) or full (the whole pool).
+size: a number of frames, "distilled" (the distilled set's size) or "pool"."""
+
+import logging
+
+import numpy as np
+
+from nnpdistill import dataset, logs
+from nnpdistill.active import holdout
+from nnpdistill.baselines import farthest_point, grid_subset, mean_aevs, random_subset
+from nnpdistill.model import AEVSettings
+from nnpdistill.npt import derive_seed
+from nnpdistill.train import Data
+
+stream = logs.to_file(snakemake.log[0])
+method, size, draw = snakemake.wildcards.method, snakemake.wildcards.size, int(snakemake.wildcards.draw)
+momt = dataset.read(snakemake.input.momt)
+held = holdout(len(momt), snakemake.params.holdout_fraction)
+pool = np.setdiff1d(np.arange(len(momt)), held)
+distilled = dataset.read(snakemake.input.distilled) if snakemake.input.get("distilled") else None
+n = len(pool) if size == "pool" else len(distilled) if size == "distilled" else int(size)
+if n > len(pool):
+    raise ValueError(f"benchmark.sizes: {n} frames asked of a pool of {len(pool)} ({snakemake.input.momt})")
+seed = derive_seed(snakemake.params.seed, "learning curve", method, size, draw)
+extra = {}
+if method == "random":
+    chosen = pool[random_subset(len(pool), n, seed)]
+elif method == "fps":
+    aev = AEVSettings(**snakemake.params.aev)
+    data = Data(momt.subset(pool), momt.symbols, aev, progress=stream, source=snakemake.input.momt)
+    first = 0 if draw == 0 else int(np.random.default_rng(seed).integers(len(pool)))
+    chosen = np.sort(pool[farthest_point(mean_aevs(aev.computer(len(momt.symbols)), data), n, first)])
+elif method == "grid":
+    kept, delta_o = grid_subset(momt.extras["O"][pool], momt.extras["H"][pool], n, snakemake.params.delta_h_eV)
+    chosen, extra = pool[kept], {"delta_o": delta_o}
+elif method == "active":
+    chosen = np.sort(distilled.extras["source_index"])
+else:
+    chosen = pool
+if np.intersect1d(chosen, held).size:
+    raise RuntimeError(f"{method}: the selection overlaps the held-out frames")
+data_set = momt.subset(chosen)
+data_set.extras["source_index"] = np.asarray(chosen)
+data_set.attrs.update(training_set=f"{snakemake.wildcards.system}_lc_{method}_{size}_d{draw}", source=snakemake.input.momt, method=method,
+                      size_label=size, draw=draw, **extra)
+dataset.write(snakemake.output[0], data_set)
+logging.info("%s %s draw %d: %d frames of a pool of %d %s", method, size, draw, len(chosen), len(pool), extra)

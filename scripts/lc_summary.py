@@ -1,0 +1,29 @@
+"""The benchmark's answer: learning curves per test set with 95 % intervals over draws and members, the
+properties of every member against the EAM's, MD stability, and the paired bootstrap over test frames of each
+selection against random at equal size. Writes the tables, the figure and summary.md (a section of the report)."""
+
+import logging
+
+import pandas as pd
+
+from nnpdistill import figures, logs, tables
+from nnpdistill.learning_curve import answer, curves, label_sets, paired, property_summary
+
+logs.to_file(snakemake.log[0])
+p = snakemake.params
+sets = label_sets(snakemake.params.sets)
+scores = pd.concat([pd.read_csv(f) for f in snakemake.input.scores], ignore_index=True)
+props = pd.concat([pd.read_csv(f) for f in snakemake.input.properties], ignore_index=True)
+md = pd.concat([pd.read_csv(f) for f in snakemake.input.md], ignore_index=True) if snakemake.input.md else None
+reference = pd.read_csv(snakemake.input.reference)
+curve = curves(scores, sets, p.level, p.resamples, p.seed)
+prop = property_summary(props, sets, p.level, p.resamples, p.seed)
+pairs = paired(scores, sets, p.level, p.resamples, p.seed)
+tables.write_csv(curve, snakemake.output.curves)
+tables.write_csv(prop, snakemake.output.properties)
+tables.write_csv(pairs, snakemake.output.paired)
+figures.learning_curves(curve, snakemake.output.figure, snakemake.wildcards.system)
+text = answer(curve, prop, pairs, reference, md, snakemake.wildcards.system, p.level)
+with open(snakemake.output.summary, "w") as out:
+    out.write(text)
+logging.info("\n%s", text)

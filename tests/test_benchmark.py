@@ -1,0 +1,65 @@
+"""`snakemake benchmark` on the test config, in the shared test run's folder: unseen sets, learning-curve sets of
+every method, their training, scores, properties, MD checks and the summary with its intervals."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nnpdistill import dataset
+from nnpdistill.active import holdout
+from tests.workflow_helpers import config_from, snakemake
+
+
+@pytest.fixture(scope="module")
+def bench_run(test_run):
+    result = snakemake(test_run, config_from("test.yaml", test_run), "benchmark")
+    assert result.returncode == 0, result.stderr[-3000:]
+    return test_run
+
+
+@pytest.mark.slow
+def test_learning_curve_sets_follow_their_method_and_avoid_the_held_out_block(bench_run):
+    momt = dataset.read(bench_run / "results/ni32/momt.h5")
+    held = holdout(len(momt), 0.1)
+    sets = {}
+    for path in sorted((bench_run / "results/train").glob("ni32_lc_*/data.h5")):
+        data = dataset.read(path)
+        sets[path.parent.name] = data.extras["source_index"]
+        assert not np.intersect1d(data.extras["source_index"], held).size
+        np.testing.assert_array_equal(data.positions, momt.positions[data.extras["source_index"]])
+    distilled = dataset.read(bench_run / "results/ni32/distill/distilled.h5")
+    assert len(sets["ni32_lc_random_8_d0"]) == len(sets["ni32_lc_fps_8_d0"]) == 8
+    assert not np.array_equal(sets["ni32_lc_random_8_d0"], sets["ni32_lc_random_8_d1"])
+    assert len(sets["ni32_lc_random_distilled_d1"]) == len(distilled)
+    np.testing.assert_array_equal(sets["ni32_lc_active_distilled_d0"], np.sort(distilled.extras["source_index"]))
+    assert len(sets["ni32_lc_full_pool_d0"]) == len(momt) - len(held)
+    assert len(list((bench_run / "results/train/ni32_lc_random_8_d0").glob("member*/model.pt"))) == 2
+
+
+@pytest.mark.slow
+def test_benchmark_tables_carry_intervals_over_draws_and_members(bench_run):
+    folder = bench_run / "results/benchmark/ni32"
+    curve = pd.read_csv(folder / "learning_curves.csv")
+    tests = {"fcc_300K", "vacancy_1000K", "liquid_3000K", "slab111", "momt_heldout", "unseen (all)"}
+    assert set(curve.test_set) == tests
+    assert set(curve.method) == {"random", "fps", "grid", "active", "full"}
+    random = curve[(curve.method == "random") & (curve.size_label == "8")]
+    assert (random.units == 4).all() and (random.draws == 2).all()  # 2 draws x 2 members
+    assert (curve.force_mae_meV_A_low <= curve.force_mae_meV_A).all()
+    assert (curve.force_mae_meV_A <= curve.force_mae_meV_A_high).all()
+    paired = pd.read_csv(folder / "paired.csv")
+    row = paired[(paired.method == "active") & (paired.test_set == "unseen (all)")].iloc[0]
+    assert row.force_mae_meV_A_low <= row.force_mae_meV_A_diff <= row.force_mae_meV_A_high
+    props = pd.read_csv(folder / "properties.csv")
+    assert {"sum_abs_dlb_A", "d_E_vac_eV", "rel_C44_pct", "energy_order_right"} <= set(props.property)
+    members = pd.read_csv(folder / "properties/ni32_lc_full_pool_d0.csv")
+    assert len(members) == 2 and np.isfinite(members.lb_fcc_A).all()  # Table S6 relaxations of every member
+    reference = pd.read_csv(bench_run / "results/benchmark/reference_Ni.csv").iloc[0]
+    assert reference.lb_fcc_A == pytest.approx(2.4864, abs=1e-3) and 1.5 < reference.E_vac_eV < 2.5
+    md = pd.read_csv(folder / "md/reference.csv")
+    assert list(md.start) == ["fcc", "liquid"] and md.failed_at_ps.isna().all()
+    summary = (folder / "summary.md").read_text()
+    assert "At equal size" in summary and "paired bootstrap" in summary
+    assert (bench_run / "results/figures/learning_curves_ni32.png").stat().st_size > 10_000
+    again = snakemake(bench_run, config_from("test.yaml", bench_run), "benchmark", "--dry-run")
+    assert "Nothing to be done" in again.stdout + again.stderr
