@@ -100,41 +100,36 @@ def test_analytic_force_path_equals_autograd_in_values_and_weight_gradients():
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-9 * float(b.abs().max()))
 
 
-def test_loss_matches_a_hand_computation_on_two_frames():
+def two_frame_losses(force_weight, form):
+    """The loss of two frames from loss_terms, with the model's energies and forces by autograd (Hartree,
+    Hartree/A) and the references, for hand computations."""
     torch.manual_seed(3)
     model = NNP(SMALL).double()
     frames = rattled_frames(2, seed=5)
     data = Data(frames, ("Ni",), AEVSettings())
-    blocks, positions, energy, forces = data.batch([0, 1], dtype=torch.float64)
-    loss, sums = loss_terms(model, blocks, positions, energy, forces, force_weight=0.1)
-    x = positions.clone().requires_grad_(True)
+    batch = data.batch([0, 1], dtype=torch.float64)
+    loss, sums = loss_terms(model, *batch, force_weight=force_weight, form=form)
+    x = batch[1].clone().requires_grad_(True)
     e = model(data.flat_batch([0, 1], dtype=torch.float64), x)
     f = -torch.autograd.grad(e.sum(), x)[0]
     e, f = e.detach().numpy(), f.detach().numpy().reshape(2, 32, 3)
-    e_ref, f_ref = frames.energy / HARTREE_TO_EV, frames.forces / HARTREE_TO_EV  # Hartree, Hartree/A
+    return float(loss.detach()), sums, e, f, frames.energy / HARTREE_TO_EV, frames.forces / HARTREE_TO_EV
+
+
+def test_loss_matches_a_hand_computation_on_two_frames():
+    loss, sums, e, f, e_ref, f_ref = two_frame_losses(0.1, "paper")
     by_hand = sum((e[k] - e_ref[k]) ** 2 / math.sqrt(32) + 0.1 * ((f[k] - f_ref[k]) ** 2).sum() / 32
                   for k in range(2)) / 2
-    assert float(loss.detach()) == pytest.approx(by_hand, rel=1e-12)
+    assert loss == pytest.approx(by_hand, rel=1e-12)
     assert sums["energy_abs_per_atom"] == pytest.approx(np.abs(e - e_ref).sum() / 32, rel=1e-12)
 
 
 def test_balanced_loss_matches_a_hand_computation_on_two_frames():
     """Energy error per atom and force-component error on the same footing, alpha = 3."""
-    torch.manual_seed(3)
-    model = NNP(SMALL).double()
-    frames = rattled_frames(2, seed=5)
-    data = Data(frames, ("Ni",), AEVSettings())
-    blocks, positions, energy, forces = data.batch([0, 1], dtype=torch.float64)
-    loss, _ = loss_terms(model, blocks, positions, energy, forces, force_weight=3.0, form="balanced")
-    x = positions.clone().requires_grad_(True)
-    e = model(data.flat_batch([0, 1], dtype=torch.float64), x)
-    f = -torch.autograd.grad(e.sum(), x)[0]
-    e, f = e.detach().numpy(), f.detach().numpy().reshape(2, 32, 3)
-    e_ref, f_ref = frames.energy / HARTREE_TO_EV, frames.forces / HARTREE_TO_EV
+    loss, _, e, f, e_ref, f_ref = two_frame_losses(3.0, "balanced")
     by_hand = np.mean([((e[k] - e_ref[k]) / 32) ** 2 + 3.0 * np.mean((f[k] - f_ref[k]) ** 2) for k in range(2)])
-    assert float(loss.detach()) == pytest.approx(by_hand, rel=1e-12)
-    paper, _ = loss_terms(model, blocks, positions, energy, forces, force_weight=3.0, form="paper")
-    assert float(paper.detach()) != pytest.approx(by_hand, rel=1e-3)
+    assert loss == pytest.approx(by_hand, rel=1e-12)
+    assert two_frame_losses(3.0, "paper")[0] != pytest.approx(by_hand, rel=1e-3)
 
 
 @pytest.mark.parametrize("schedule", ["cosine", "exponential"])
