@@ -203,6 +203,11 @@ class Simulation:
     def set_timestep(self, timestep_fs):
         self.lmp.command(f"timestep {_num(timestep_fs / 1000.0)}")
 
+    @property
+    def has_ensemble(self):
+        """Whether an integrator (NPT, NVT or NVE fix) is defined."""
+        return bool(self._fixes)
+
     def _replace_fixes(self, fixes):
         for name in self._fixes:
             self.lmp.command(f"unfix {name}")

@@ -176,11 +176,11 @@ class MOMTRun:
                                                log_file=self.log_file)
         self.n_atoms = self.sim.n_atoms
         self.sim.set_timestep(s.timestep_fs)
-        self.sim.use_npt(s.temperature_K, s.pressure_bar, s.tdamp_fs, s.pdamp_fs)
         if s.engine not in ("plugin", "python"):
             raise ValueError(f"momt.engine must be 'plugin' or 'python', got {s.engine!r}")
         engine = FrozenMOMT if s.engine == "plugin" and self.state["phase"] != "learn" else MOMT
         self.momt = engine(self.sim, self.bias, self.n_cells, s.pressure_bar)
+        self.sim.use_npt(s.temperature_K, s.pressure_bar, s.tdamp_fs, s.pdamp_fs)
         # Set-up step, frozen and untraced: this step was already traced and deposited before the checkpoint.
         self.sim.lmp.command("run 0")
         self.momt.trace_every = s.trace_every

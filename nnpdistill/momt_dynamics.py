@@ -28,17 +28,26 @@ from .order import order_parameter_box
 log = logging.getLogger(__name__)
 
 
+def _check_order(sim):
+    """The bias must be attached before the integrator: LAMMPS sets fixes up in the order they were defined, and
+    fix npt reads every fix's virial in its own set-up. Defined after it, the bias fix would hand it a virial it has
+    not computed yet (uninitialised memory in a fresh LAMMPS), and the first barostat step would use that."""
+    if sim.lmp.extract_global("triclinic"):
+        raise ValueError("MOMT needs an orthogonal box (the order parameter's fast path assumes one)")
+    if sim.has_ensemble:
+        raise ValueError("attach the MOMT bias before defining the integrator (use_npt/use_nvt/use_nve)")
+
+
 class MOMT:
     """Attach the bias to a Simulation; learning deposits every deposit_every steps at rate ln_f.
 
-    n_cells: n of the order parameter. pressure_bar: P0.
+    n_cells: n of the order parameter. pressure_bar: P0. Attach it before the integrator (see _check_order).
     """
 
     FIX = "momt"
 
     def __init__(self, sim, bias, n_cells, pressure_bar):
-        if sim.lmp.extract_global("triclinic"):
-            raise ValueError("MOMT needs an orthogonal box (the order parameter's fast path assumes one)")
+        _check_order(sim)
         self.sim = sim
         self.bias = bias
         self.n_cells = n_cells
@@ -140,8 +149,7 @@ class FrozenMOMT:
     VECTOR = ("H", "O", "U", "bias", "factor", "dbias_dO", "volume", "factor_min", "factor_max")
 
     def __init__(self, sim, bias, n_cells, pressure_bar, plugin=None):
-        if sim.lmp.extract_global("triclinic"):
-            raise ValueError("MOMT needs an orthogonal box (the order parameter's fast path assumes one)")
+        _check_order(sim)
         self.sim = sim
         self.bias = bias
         self.capture_every = 0  # unused: the EAM forces of every step are kept

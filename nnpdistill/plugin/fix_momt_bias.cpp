@@ -104,6 +104,8 @@ class FixMOMTBias : public Fix {
     peratom_flag = 1;
     size_peratom_cols = 3;
     peratom_freq = 1;
+    // LAMMPS' Fix leaves the virial unset; zero it so nothing reads uninitialised memory before the first step.
+    for (double &v : virial) v = 0.0;
     factor_min = std::numeric_limits<double>::infinity();
     factor_max = -factor_min;
   }
