@@ -16,10 +16,12 @@ $(VENV)/.installed: pyproject.toml nnpdistill/plugin/fix_momt_bias.cpp
 	touch $@
 
 run: $(VENV)/.installed
+	$(BIN)/python -m nnpdistill check-config $(CONFIG)
 	$(BIN)/snakemake --cores $(CORES) --configfile $(CONFIG)
 
 # Does distillation work? Learning curves on unseen data (config: benchmark), then the report with their answer.
 benchmark: $(VENV)/.installed
+	$(BIN)/python -m nnpdistill check-config $(CONFIG)
 	$(BIN)/snakemake --cores $(CORES) --configfile $(CONFIG) benchmark
 	$(BIN)/snakemake --cores $(CORES) --configfile $(CONFIG) report
 

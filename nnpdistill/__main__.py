@@ -1,10 +1,10 @@
 """Command line: python -m nnpdistill export FILE.h5 OUT.extxyz | import IN.extxyz OUT.h5 | info FILE.h5 |
-build-plugin"""
+check-config FILE... | build-plugin"""
 
 import argparse
 import sys
 
-from . import dataset, momt_plugin
+from . import configfile, dataset, momt_plugin
 
 
 def main(argv=None):
@@ -18,6 +18,8 @@ def main(argv=None):
     imp.add_argument("h5")
     info = commands.add_parser("info", help="print the size, arrays and attributes of an HDF5 dataset")
     info.add_argument("h5")
+    check = commands.add_parser("check-config", help="check that config files are mappings without repeated keys")
+    check.add_argument("files", nargs="+")
     commands.add_parser("build-plugin", help="build (or find) the C++ LAMMPS fix momt/bias and print its path")
     args = parser.parse_args(argv)
     try:
@@ -25,6 +27,8 @@ def main(argv=None):
             print(f"{dataset.export_extxyz(args.h5, args.extxyz)} frames written to {args.extxyz}")
         elif args.command == "import":
             print(f"{dataset.import_extxyz(args.extxyz, args.h5)} frames written to {args.h5}")
+        elif args.command == "check-config":
+            configfile.check(args.files)
         elif args.command == "build-plugin":
             print(momt_plugin.plugin_path())
         else:
@@ -32,7 +36,7 @@ def main(argv=None):
             print(f"{args.h5}: {len(data)} frames of {data.n_atoms} atoms; extras: {', '.join(data.extras)}")
             for key, value in data.attrs.items():
                 print(f"  {key}: {value}")
-    except (dataset.DatasetError, momt_plugin.PluginError) as err:
+    except (dataset.DatasetError, configfile.ConfigFileError, momt_plugin.PluginError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     return 0

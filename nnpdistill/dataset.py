@@ -42,6 +42,9 @@ EXTRAS = ("O", "H", "volume", "temperature", "pressure", "step", "bias", "factor
 INTEGER_EXTRAS = ("step", "source_index", "al_round")
 
 
+MIN_CELL_VOLUME_A3 = 1.0  # below this a cell is singular or missing (an extxyz frame without a Lattice)
+
+
 class DatasetError(ValueError):
     """A dataset file is missing, truncated, inconsistent or holds non-finite labels."""
 
@@ -91,6 +94,13 @@ class Dataset:
             actual = np.shape(self._array(name))
             if actual != shape:
                 raise DatasetError(f"{source}: dataset '{name}' has shape {actual}, expected {shape}")
+        volumes = np.abs(np.linalg.det(np.asarray(self.cells, dtype=float))) if f else np.zeros(0)
+        flat = np.flatnonzero(~(volumes > MIN_CELL_VOLUME_A3))
+        if len(flat):
+            raise DatasetError(f"{source}: frame {flat[0]} has no periodic cell (volume {volumes[flat[0]]:.3g} A^3)"
+                               + (f", nor {len(flat) - 1} more" if len(flat) > 1 else "")
+                               + "; every frame needs three lattice vectors")
+        self.check_element(self.attrs.get("element"), f"{source} (its attribute 'element')")
         for name in LABELS:
             values = self._array(name)
             bad = ~np.isfinite(values.reshape(f, -1)).all(axis=1)
@@ -100,6 +110,22 @@ class Dataset:
                     f"{source}: dataset '{name}' is not finite (NaN or inf) in frame {frames[0]}"
                     + (f" and {len(frames) - 1} more" if len(frames) > 1 else "")
                 )
+        return self
+
+    def check_element(self, element, source="dataset"):
+        """Raise DatasetError unless every atom is of element (a symbol; None checks nothing)."""
+        if element is None:
+            return self
+        from ase.data import atomic_numbers, chemical_symbols
+
+        if element not in atomic_numbers:
+            raise DatasetError(f"{source}: unknown element {element!r}")
+        other = np.flatnonzero(np.asarray(self.species) != atomic_numbers[element])
+        if len(other):
+            found = sorted({chemical_symbols[z] for z in np.asarray(self.species)[other]})
+            raise DatasetError(f"{source}: expected only {element} atoms, but atom {other[0]}"
+                               + (f" and {len(other) - 1} more" if len(other) > 1 else "")
+                               + f" are {', '.join(found)}")
         return self
 
     def _array(self, name):
@@ -140,8 +166,9 @@ def write(path, dataset):
     return path
 
 
-def read(path, check=True):
-    """Read a dataset; a missing, truncated or inconsistent file raises DatasetError naming it."""
+def read(path, check=True, element=None):
+    """Read a dataset; a missing, truncated or inconsistent file raises DatasetError naming it, as does one holding
+    atoms other than element (a symbol: the element of the system the file is read for)."""
     path = Path(path)
     if not path.is_file():
         raise DatasetError(f"{path}: dataset file does not exist")
@@ -158,7 +185,10 @@ def read(path, check=True):
     except (OSError, KeyError, ValueError) as err:
         raise DatasetError(f"{path}: cannot read HDF5 dataset file (truncated or corrupt?): {err}") from err
     dataset = Dataset(arrays["species"], *(arrays[k] for k in LABELS), extras=extras, attrs=attrs)
-    return dataset.check(source=str(path)) if check else dataset
+    if not check:
+        return dataset
+    dataset.check(source=str(path))
+    return dataset.check_element(element, f"{path} (read as its system's element)")
 
 
 def _decode(value):
@@ -194,6 +224,9 @@ def from_atoms(frames, source="frames", attrs=None):
     for i, atoms in enumerate(frames):
         if not np.array_equal(atoms.numbers, species):
             raise DatasetError(f"{source}: frame {i} has other species or atom order than frame 0")
+        if not atoms.pbc.all() or atoms.cell.rank < 3:
+            raise DatasetError(f"{source}: frame {i} is not periodic in three dimensions (pbc {atoms.pbc.tolist()}, "
+                               f"{atoms.cell.rank} lattice vectors; extxyz needs a Lattice=\"...\" entry)")
         if atoms.calc is None or "energy" not in atoms.calc.results or "forces" not in atoms.calc.results:
             raise DatasetError(f"{source}: frame {i} has no energy or forces")
     extras = {k: np.array([a.info[k] for a in frames]) for k in EXTRAS if all(k in a.info for a in frames)}

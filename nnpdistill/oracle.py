@@ -32,6 +32,11 @@ class EAMOracle:
         self.log_file = log_file
 
     def label(self, frames, progress=None):
+        known = self.potential.elements
+        missing = sorted({chemical_symbols[z] for z in frames.species} - set(known or ()))
+        if known is not None and missing:
+            raise ValueError(f"the frames hold {', '.join(missing)}, which the EAM file {self.potential.path} does not "
+                             f"describe (it has {', '.join(known)})")
         energy, forces = np.empty(len(frames)), np.empty_like(frames.positions)
         # LAMMPS fixes a box as orthogonal or tilted when it is made: make it from a tilted frame if there is one.
         tilts = np.abs(frames.cells[:, [1, 2, 2], [0, 0, 1]]).sum(axis=1) > 1e-10

@@ -21,6 +21,15 @@ class Potential:
     pair_style: str = "eam/fs"
     sha256: str = ""
 
+    @property
+    def elements(self):
+        """The elements a setfl file (eam/alloy, eam/fs) describes, from its fourth line; None for other styles."""
+        if self.pair_style.split("/")[-1] not in ("alloy", "fs"):
+            return None
+        with open(self.path) as handle:
+            fields = [next(handle) for _ in range(4)][3].split()
+        return tuple(fields[1:1 + int(fields[0])])
+
 
 def sha256_of(path):
     digest = hashlib.sha256()

@@ -15,10 +15,10 @@ from nnpdistill.train import Data, maes
 
 logs.to_file(snakemake.log[0])
 count = snakemake.params.test_frames
-momt = dataset.read(snakemake.input.momt)
+momt = dataset.read(snakemake.input.momt, element=snakemake.params.element)
 tests = {"momt_heldout": momt.subset(holdout(len(momt), snakemake.params.holdout_fraction))}
 for name, path in zip(snakemake.params.npt_names, snakemake.input.npt):
-    tests[name] = dataset.read(path)
+    tests[name] = dataset.read(path, element=snakemake.params.element)
 tests = {name: d.subset(np.unique(np.linspace(0, len(d) - 1, min(count, len(d))).round().astype(int)))
          for name, d in tests.items() if len(d)}
 

@@ -11,7 +11,7 @@ from nnpdistill.atomic import replacing
 from nnpdistill.distill import cascade
 
 logs.to_file(snakemake.log[0])
-data = dataset.read(snakemake.input[0])
+data = dataset.read(snakemake.input[0], element=snakemake.params.element)
 start = time.perf_counter()
 levels = cascade(data.extras["O"], data.extras["H"], snakemake.params.delta_o, snakemake.params.delta_h_eV)
 seconds = time.perf_counter() - start

@@ -7,7 +7,7 @@ import numpy as np
 from nnpdistill import dataset, logs
 
 logs.to_file(snakemake.log[0])
-source = dataset.read(snakemake.input[0])
+source = dataset.read(snakemake.input[0], element=snakemake.params.element)
 spec = snakemake.params.spec
 n = spec.get("frames", len(source))
 if n > len(source):

@@ -66,6 +66,10 @@ def evaluation_of_unknown_set(config):
     config["evaluate"]["models"]["full"]["set"] = "ni32_gas"
 
 
+def one_member_with_active_learning(config):
+    config["train"]["ensemble_size"] = 1
+
+
 def delta_o_not_increasing(config):
     config["distill"]["delta_o"] = [0.02, 0.1, 0.05]
 
@@ -89,6 +93,8 @@ def evaluate_unknown_structure(config):
     (negative_temperature, r"setting 'systems.ni32.temperature_K': -300.0 is less than or equal to the minimum of 0"),
     (wrong_type, r"setting 'npt.n_frames': 'twenty' is not of type 'integer'"),
     (unknown_system, r"npt.systems: 'ni33' is not a key of systems"),
+    (one_member_with_active_learning, r"train.ensemble_size: active learning \(active.systems: \['ni32'\]\) picks "
+                                      r"frames by the spread of an ensemble's predictions, which one member cannot"),
     (delta_o_not_increasing, r"distill.delta_o: the widths must increase \(finest first\), got \[0.02, 0.1, 0.05\]"),
     (cluster_typo, r"setting 'cluster': Additional properties are not allowed \('partitoin' was unexpected\)"),
     (empty_o_range, r"systems.ni32.momt.o_range: empty range \[40.0, -5.0\]"),
@@ -147,3 +153,31 @@ def test_unwritable_results_folder_fails_before_any_job(tmp_path):
     assert re.search(rf"The results folder '{re.escape(str(results))}' is not writable", result.stderr), result.stderr
     assert "Select jobs to execute" not in result.stdout + result.stderr
     assert (results / "finished.csv").read_text() == "kept\n"
+
+
+def test_repeated_key_in_a_config_file_is_named_before_any_job(tmp_path):
+    good = config_from("test.yaml", tmp_path)
+    text = good.read_text()
+    bad = tmp_path / "repeated.yaml"
+    bad.write_text(text + "seed: 8\n")
+    result = snakemake(tmp_path, bad)
+    assert result.returncode != 0
+    line = len(text.splitlines()) + 1
+    assert re.search(rf"config file .*repeated.yaml: key 'seed' appears twice in one mapping \(lines \d+ and {line}\)",
+                     result.stderr), result.stderr
+    assert not (tmp_path / "results").exists()
+
+
+@pytest.mark.parametrize("content, kind", [("- ni32\n- ni108\n", "a list"), ("2000\n", "a int"), ("", "empty")])
+def test_config_file_that_is_no_mapping_is_named_by_make_run(tmp_path, content, kind):
+    """Snakemake refuses such a file before the workflow's code runs, naming none; `make run` checks first."""
+    from tests.conftest import REPO
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(content)
+    result = subprocess.run(["make", "--no-print-directory", "run", f"CONFIG={bad}"], cwd=REPO, capture_output=True,
+                            text=True)
+    assert result.returncode != 0
+    assert f"config file {bad}: its top level must be a mapping of settings" in result.stderr, result.stderr
+    assert f"but it is {kind}" in result.stderr
+    assert "snakemake" not in result.stdout.split("check-config")[-1]  # it stopped before Snakemake

@@ -1,3 +1,4 @@
+import json
 import subprocess
 import sys
 
@@ -132,3 +133,70 @@ def test_symbols_are_the_elements_present_in_order_of_atomic_number():
     assert data.symbols == ("Ni",)
     data.species = np.array([41, 28, 41, 13, 28])  # Nb, Ni, Nb, Al, Ni
     assert data.symbols == ("Al", "Ni", "Nb")
+
+
+def _write_raw(path, data):
+    """Write data without the writer's checks: a file as a user or another tool might leave it."""
+    with h5py.File(path, "w") as h5:
+        h5["species"] = data.species
+        for name in dataset.LABELS:
+            h5[name] = getattr(data, name)
+        for key, value in data.attrs.items():
+            h5.attrs[key] = value if isinstance(value, str) else json.dumps(value)
+
+
+def test_species_contradicting_the_element_attribute_are_refused_by_reader_and_command_line(tmp_path):
+    bad = make(atoms=8)
+    bad.species = bad.species.copy()
+    bad.species[5] = 79
+    bad.attrs = {"element": "Ni", "system": "ni32"}
+    _write_raw(tmp_path / "npt_fcc.h5", bad)
+    with pytest.raises(DatasetError, match=r"npt_fcc.h5 \(its attribute 'element'\): expected only Ni atoms, "
+                                           r"but atom 5 are Au"):
+        dataset.read(tmp_path / "npt_fcc.h5")
+    for command in (["info", str(tmp_path / "npt_fcc.h5")],
+                    ["export", str(tmp_path / "npt_fcc.h5"), str(tmp_path / "out.extxyz")]):
+        result = subprocess.run([sys.executable, "-m", "nnpdistill", *command], capture_output=True, text=True)
+        assert result.returncode == 2 and "atom 5 are Au" in result.stderr, result.stderr
+    assert not (tmp_path / "out.extxyz").exists()
+    with pytest.raises(DatasetError, match="expected only Ni atoms"):
+        dataset.write(tmp_path / "again.h5", bad)
+
+
+def test_reading_for_a_system_checks_the_species_of_a_file_without_attributes(tmp_path):
+    data = make(atoms=6)
+    data.attrs = {}
+    data.species = np.array([28, 28, 28, 13, 13, 28])
+    dataset.write(tmp_path / "mixed.h5", data)  # a valid file in itself: no element attribute to contradict
+    with pytest.raises(DatasetError, match=r"mixed.h5 \(read as its system's element\): expected only Ni atoms, "
+                                           r"but atom 3 and 1 more are Al"):
+        dataset.read(tmp_path / "mixed.h5", element="Ni")
+    assert len(dataset.read(tmp_path / "mixed.h5")) == 4
+
+
+def test_extxyz_frame_without_lattice_is_refused_at_import_naming_the_frame(tmp_path):
+    from ase.build import bulk
+    from ase.calculators.singlepoint import SinglePointCalculator
+    from ase.io import write
+
+    frames = [bulk("Ni", "fcc", a=3.52, cubic=True) for _ in range(3)]
+    frames[2].pbc = False
+    frames[2].cell[:] = 0.0
+    for atoms in frames:
+        atoms.calc = SinglePointCalculator(atoms, energy=-17.8, forces=np.zeros((4, 3)))
+    write(tmp_path / "x.extxyz", frames)
+    assert "Lattice" not in (tmp_path / "x.extxyz").read_text().splitlines()[-5]
+    result = subprocess.run([sys.executable, "-m", "nnpdistill", "import", str(tmp_path / "x.extxyz"),
+                             str(tmp_path / "x.h5")], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "x.extxyz: frame 2 is not periodic in three dimensions" in result.stderr, result.stderr
+    assert not (tmp_path / "x.h5").exists()
+
+
+def test_reader_refuses_a_singular_cell_naming_the_frame(tmp_path):
+    data = make(frames=5)
+    data.cells = data.cells.copy()
+    data.cells[3] = 0.0
+    _write_raw(tmp_path / "flat.h5", data)
+    with pytest.raises(DatasetError, match=r"flat.h5: frame 3 has no periodic cell \(volume 0 A\^3\)"):
+        dataset.read(tmp_path / "flat.h5")

@@ -95,6 +95,25 @@ def test_frame_with_nan_forces_is_named(test_run, tmp_path):
     assert "frame 3" in result.stdout + result.stderr
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("keep_attribute, culprit", [
+    (True, "results/ni32/npt_fcc.h5 (its attribute 'element'): expected only Ni atoms, but atom 5 are Au"),
+    (False, "results/ni32/npt_fcc.h5 (read as its system's element): expected only Ni atoms, but atom 5 are Au"),
+])
+def test_species_other_than_the_systems_element_are_named(test_run, tmp_path, keep_attribute, culprit):
+    run = _finished_copy(test_run, tmp_path)
+    with h5py.File(run / "results/ni32/npt_fcc.h5", "r+") as h5:
+        h5["species"][5] = 79
+        if not keep_attribute:
+            del h5.attrs["element"]
+    momt = (run / "results/ni32/momt.h5").read_bytes()
+    result = snakemake(run, config_from("test.yaml", tmp_path), "results/train/ni32_fcc/data.h5")
+    assert result.returncode != 0
+    assert culprit in result.stdout + result.stderr
+    assert (run / "results/ni32/momt.h5").read_bytes() == momt
+    assert not (run / "results/train/ni32_fcc/data.h5").exists()
+
+
 def test_locks_of_a_live_run_are_kept_and_those_of_a_dead_one_removed(tmp_path):
     from nnpdistill import runlock
 

@@ -81,3 +81,13 @@ def test_equation_of_state_without_a_minimum_gives_nan_not_an_error():
     volumes = np.abs(np.linalg.det(frames.cells))
     result = analyse(atoms, -10.0 * volumes, labels)  # energy falling with volume: no minimum
     assert np.isnan(result.bulk_modulus_GPa) and np.isfinite(result.c11_GPa)
+
+
+def test_eam_oracle_names_an_element_its_potential_does_not_describe(potential):
+    atoms = crystal("Ni", "fcc", 2)
+    species = atoms.numbers.copy()
+    species[3] = 79
+    frames = Dataset(species, atoms.positions[None], np.asarray(atoms.cell)[None], np.zeros(1), np.zeros((1, 32, 3)))
+    with pytest.raises(ValueError, match=r"the frames hold Au, which the EAM file .*NiNb.eam.fs does not describe "
+                                         r"\(it has Ni, Nb\)"):
+        EAMOracle(potential).label(frames)

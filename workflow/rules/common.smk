@@ -35,6 +35,18 @@ def _validate_config():
         raise WorkflowError(f"Invalid configuration: setting '{setting}': {cause.message}") from None
 
 
+def _check_config_files():
+    """Every --configfile is a mapping without repeated keys (PyYAML keeps the last of two silently). Snakemake
+    itself refuses a file that is no mapping before this runs, naming no file: `make run` checks that first."""
+    from nnpdistill.configfile import ConfigFileError, check
+
+    try:
+        check(workflow.overwrite_configfiles or [])
+    except ConfigFileError as err:
+        raise WorkflowError(str(err)) from None
+
+
+_check_config_files()
 _validate_config()
 
 
@@ -70,6 +82,10 @@ def _check_training(config):
     for name in config["active"]["systems"]:
         if name not in config["distill"]["systems"]:
             errors.append(f"active.systems: '{name}' is not distilled (distill.systems)")
+    if config["active"]["systems"] and config["train"]["ensemble_size"] < 2:
+        errors.append(f"train.ensemble_size: active learning (active.systems: {config['active']['systems']}) picks "
+                      "frames by the spread of an ensemble's predictions, which one member cannot have; set it to 2 "
+                      "or more (the paper: 5), or active.systems: []")
     known = set(sets) | _derived_sets(config)
     for key, names in (("tables.s4_sets", config["tables"]["s4_sets"]), ("tables.s5_sets", config["tables"]["s5_sets"]),
                        ("figures.s2_sets", config["figures"]["s2_sets"])):
@@ -208,6 +224,11 @@ if workflow.is_main_process:
 
 def system(wildcards):
     return config["systems"][wildcards.system]
+
+
+def element_of(system_name):
+    """The element of a system: the only species its datasets may hold."""
+    return config["systems"][system_name]["element"]
 
 
 def potential_file(wildcards):

@@ -49,6 +49,7 @@ rule comparison:
         npt_names=lambda wc: [f"npt_{p}" for p in comparison_phases(wc.system)],
         holdout_fraction=config["active"]["holdout_fraction"],
         test_frames=config["active"]["test_frames"],
+        element=lambda wc: element_of(wc.system),
     log:
         "results/logs/compare/{system}.log",
     benchmark:

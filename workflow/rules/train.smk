@@ -10,6 +10,7 @@ rule training_set:
         set=_choice(config["train"]["sets"]),
     params:
         spec=training_set,
+        element=lambda wc: element_of(training_set(wc)["system"]),
     log:
         "results/logs/train/{set}_data.log",
     benchmark:
