@@ -132,6 +132,11 @@ class Dataset:
         return getattr(self, name) if name in LABELS else self.extras[name]
 
 
+def evenly_spaced(n_total, n):
+    """Indices of min(n, n_total) frames spread evenly over n_total, first and last included."""
+    return np.unique(np.linspace(0, n_total - 1, min(n, n_total)).round().astype(np.int64))
+
+
 def concatenate(datasets):
     """Frames of several datasets of the same species, in order; attributes of the first."""
     first = datasets[0]

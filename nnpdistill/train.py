@@ -74,9 +74,6 @@ class TrainSettings:
             raise TrainingError(f"train.loss: '{self.loss}' is none of {LOSSES}")
         if self.schedule not in SCHEDULES:
             raise TrainingError(f"train.schedule: '{self.schedule}' is none of {SCHEDULES}")
-        if self.warmup_epochs >= self.epochs and self.schedule != "plateau" and not self.steps:
-            raise TrainingError(f"train.warmup_epochs ({self.warmup_epochs}) must be below train.epochs "
-                                f"({self.epochs})")
 
     @classmethod
     def from_config(cls, train, threads=1, device="cpu", **changes):

@@ -4,7 +4,6 @@ Table rows: one per member and test set; the figure shows means over members aga
 
 import logging
 
-import numpy as np
 import pandas as pd
 import torch
 
@@ -19,8 +18,7 @@ momt = dataset.read(snakemake.input.momt, element=snakemake.params.element)
 tests = {"momt_heldout": momt.subset(holdout(len(momt), snakemake.params.holdout_fraction))}
 for name, path in zip(snakemake.params.npt_names, snakemake.input.npt):
     tests[name] = dataset.read(path, element=snakemake.params.element)
-tests = {name: d.subset(np.unique(np.linspace(0, len(d) - 1, min(count, len(d))).round().astype(int)))
-         for name, d in tests.items() if len(d)}
+tests = {name: d.subset(dataset.evenly_spaced(len(d), count)) for name, d in tests.items() if len(d)}
 
 entries = [(m, "comparison", e, d) for m, e, d in zip(snakemake.params.methods, snakemake.input.ensembles,
                                                         snakemake.input.data)]

@@ -17,8 +17,7 @@ logs.to_file(snakemake.log[0])
 momt = dataset.read(snakemake.input.momt)
 held = momt.subset(holdout(len(momt), snakemake.params.holdout_fraction))
 count = snakemake.params.test_frames
-tests = {"momt_heldout": held.subset(np.unique(np.linspace(0, len(held) - 1, min(count, len(held))).round()
-                                               .astype(int)))}
+tests = {"momt_heldout": held.subset(dataset.evenly_spaced(len(held), count))}
 tests.update({name: dataset.read(path) for name, path in zip(snakemake.params.unseen_names, snakemake.input.unseen)})
 members = torch.load(snakemake.input.ensemble, map_location="cpu", weights_only=False)["members"]
 aev, symbols = AEVSettings(**members[0]["settings"]["aev"]), tuple(members[0]["settings"]["symbols"])

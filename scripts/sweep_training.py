@@ -17,7 +17,6 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 REPO = Path(__file__).resolve().parents[1]
@@ -30,10 +29,6 @@ GRIDS = {
     "schedule": [dict(schedule=schedule, epochs=epochs)
                  for schedule, epochs in (("plateau", 60), ("exponential", 60), ("cosine", 30), ("cosine", 120))],
 }
-
-
-def evenly(n_total, n):
-    return np.unique(np.linspace(0, n_total - 1, min(n, n_total)).round().astype(int))
 
 
 def run_one(args):
@@ -51,8 +46,8 @@ def run_one(args):
     torch.set_num_threads(1)
     source = dataset.read(momt_path)
     pool_end = int(round(len(source) * (1 - holdout)))
-    train = source.subset(evenly(pool_end, n_frames))
-    test = source.subset(pool_end + evenly(len(source) - pool_end, test_frames))
+    train = source.subset(dataset.evenly_spaced(pool_end, n_frames))
+    test = source.subset(pool_end + dataset.evenly_spaced(len(source) - pool_end, test_frames))
     symbols = train.symbols
     model_settings = ModelSettings(symbols=symbols, aev=AEVSettings())
     data = Data(train, symbols, model_settings.aev)

@@ -2,8 +2,6 @@
 
 import logging
 
-import numpy as np
-
 from nnpdistill import dataset, logs
 
 logs.to_file(snakemake.log[0])
@@ -13,7 +11,7 @@ n = spec.get("frames", len(source))
 if n > len(source):
     raise ValueError(f"train.sets.{snakemake.wildcards.set}.frames: asks for {n} frames, "
                      f"{snakemake.input[0]} holds {len(source)}")
-index = np.unique(np.linspace(0, len(source) - 1, n).round().astype(np.int64))
+index = dataset.evenly_spaced(len(source), n)
 data = source.subset(index)
 data.extras["source_index"] = index
 data.attrs.update(training_set=snakemake.wildcards.set, source=snakemake.input[0])
