@@ -34,7 +34,7 @@ from .atomic import replacing
 from .dataset import Dataset
 from .lammps_driver import Simulation
 from .momt_dynamics import MOMT, FrozenMOMT
-from .npt import derive_seed
+from .seeds import derive_seed
 from .order import crystallinity
 from .structures import crystal
 from .wang_landau import WangLandauBias, Window

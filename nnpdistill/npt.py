@@ -6,7 +6,6 @@ a frame every sample_every steps for n_frames frames.
 Each frame carries the EAM energy and forces, the order parameter O (eq. 2) and H = U + P0*V.
 """
 
-import zlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,6 +15,7 @@ from tqdm import tqdm
 from .dataset import Dataset
 from .lammps_driver import BAR_TO_EV_PER_A3, Simulation
 from .order import order_parameter
+from .seeds import derive_seed
 from .structures import crystal
 
 
@@ -37,12 +37,6 @@ class NPTSettings:
 
 class MeltError(RuntimeError):
     """The liquid start was still crystalline after melting."""
-
-
-def derive_seed(seed, *labels):
-    """A LAMMPS-valid seed (1..2^31-1) for one task, from the config's seed and the task's labels."""
-    words = [int(seed) & 0xFFFFFFFF] + [zlib.crc32(str(label).encode()) for label in labels]
-    return int(np.random.SeedSequence(words).generate_state(1)[0] % (2**31 - 2)) + 1
 
 
 def potential_enthalpy(energy_eV, volume_A3, pressure_bar):

@@ -20,7 +20,7 @@ from ase.data import atomic_numbers
 
 from .dataset import Dataset
 from .lammps_driver import Simulation
-from .npt import derive_seed
+from .seeds import derive_seed
 from .order import order_parameter
 from .oracle import EAMOracle
 from .relax import relax_eam, start

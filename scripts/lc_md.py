@@ -11,7 +11,7 @@ import torch
 from nnpdistill import dataset, logs, tables
 from nnpdistill.calculator import NNPCalculator, best_member
 from nnpdistill.model import NNP
-from nnpdistill.npt import derive_seed
+from nnpdistill.seeds import derive_seed
 from nnpdistill.oracle import EAMCalculator
 from nnpdistill.potential import Potential
 from nnpdistill.properties import MDCheck, md_stability

@@ -11,7 +11,7 @@ from nnpdistill import dataset, logs
 from nnpdistill.active import holdout
 from nnpdistill.baselines import farthest_point, grid_subset, mean_aevs, random_subset
 from nnpdistill.model import AEVSettings
-from nnpdistill.npt import derive_seed
+from nnpdistill.seeds import derive_seed
 from nnpdistill.train import Data
 
 stream = logs.to_file(snakemake.log[0])

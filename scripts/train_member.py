@@ -8,7 +8,7 @@ import torch
 from nnpdistill import dataset, logs
 from nnpdistill.atomic import replacing
 from nnpdistill.model import AEVSettings, ModelSettings
-from nnpdistill.npt import derive_seed
+from nnpdistill.seeds import derive_seed
 from nnpdistill.train import HISTORY_COLUMNS, Data, Trainer, TrainSettings
 
 stream = logs.to_file(snakemake.log[0])

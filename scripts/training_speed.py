@@ -10,7 +10,7 @@ import torch
 
 from nnpdistill import dataset, logs, tables
 from nnpdistill.model import AEVSettings, ModelSettings
-from nnpdistill.npt import derive_seed
+from nnpdistill.seeds import derive_seed
 from nnpdistill.paper import TRAINING_SPEED_S_PER_EPOCH
 from nnpdistill.train import Data, Trainer, TrainSettings
 

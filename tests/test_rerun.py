@@ -82,3 +82,43 @@ def test_deleting_one_member_reruns_that_member_then_what_uses_it(test_run, tmp_
     # Then the retrained member is newer than its ensemble: that ensemble and what uses it follow.
     jobs = scheduled(snakemake(run, config, "--dry-run"))
     assert jobs == {"ensemble": 1, "self_energy_table": 1, "fig_s2": 1, "write_report": 1, "all": 1}, jobs
+
+
+def _code_copy(tmp_path):
+    """The workflow, scripts and package copied, so a test can edit the code without touching the checkout."""
+    from tests.conftest import REPO
+
+    copy = tmp_path / "repo"
+    for folder in ("workflow", "scripts", "nnpdistill", "config", "envs"):
+        shutil.copytree(REPO / folder, copy / folder, ignore=shutil.ignore_patterns("__pycache__", "*.so"))
+    return copy
+
+
+def _dry_run_with(copy, test_run, tmp_path):
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "snakemake", "--snakefile", str(copy / "workflow" / "Snakefile"), "--directory",
+               str(test_run), "--configfile", str(config_from("test.yaml", tmp_path)), "--cores", "1", "--dry-run"]
+    return scheduled(subprocess.run(command, capture_output=True, text=True, cwd=test_run))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("module, edit, expected, excluded", [
+    # A docstring and a comment are no code: nothing reruns.
+    ("train.py", lambda s: s.replace('"""', '"""Edited. ', 1) + "\n# a comment\n", set(), set()),
+    ("train.py", lambda s: s + "\n_EDITED = 1\n", {"train_member", "ensemble", "fig_s2", "relax_nnp"},
+     SAMPLING | {"training_set", "distill_grid", "fig_s1a", "fig_s3"}),
+    ("figures.py", lambda s: s + "\n_EDITED = 1\n", {"fig_s1a", "fig_s3", "momt_maps", "write_report"},
+     SAMPLING - {"momt_thermo"} | {"train_member", "training_set", "distill_grid", "relax_nnp"}),
+    ("order.py", lambda s: s + "\n_EDITED = 1\n", {"npt", "momt", "train_member"}, set()),
+])
+def test_editing_package_code_reruns_the_jobs_that_run_it(test_run, tmp_path, module, edit, expected, excluded):
+    copy = _code_copy(tmp_path)
+    assert _dry_run_with(copy, test_run, tmp_path) == {}  # the copy is the code that made the run
+    path = copy / "nnpdistill" / module
+    path.write_text(edit(path.read_text()))
+    jobs = _dry_run_with(copy, test_run, tmp_path)
+    if not expected:
+        assert jobs == {}
+    assert expected <= set(jobs) and not excluded & set(jobs), jobs

@@ -222,6 +222,18 @@ if workflow.is_main_process:
         print(f"Removed a stale lock of a killed run: {_lock}", file=sys.stderr)
 
 
+def add_code_params():
+    """Give every rule that runs a script the param `code`: a fingerprint of the script and of the nnpdistill
+    modules it imports (nnpdistill/codehash.py), so Snakemake's params trigger reruns a job when the code it runs
+    changes, and not when a comment does. The profiles leave out Snakemake's `code` trigger, which watches the
+    script's text only."""
+    from nnpdistill.codehash import fingerprint
+
+    for _rule in workflow.rules:
+        if _rule.script:
+            _rule.set_params(code=fingerprint(Path(_rule.snakefile).parent / _rule.script))
+
+
 def system(wildcards):
     return config["systems"][wildcards.system]
 
