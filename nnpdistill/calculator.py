@@ -9,7 +9,8 @@ import numpy as np
 import torch
 from ase.calculators.calculator import Calculator, all_changes
 
-from .model import HARTREE_TO_EV, NNP
+from .model import NNP
+from .units import HARTREE_TO_EV
 from .neighbors import flat_batch
 
 

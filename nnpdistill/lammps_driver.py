@@ -14,8 +14,8 @@ import numpy as np
 from ase.data import atomic_masses, atomic_numbers
 
 from .atomic import replacing
+from .units import BAR_TO_EV_PER_A3
 
-BAR_TO_EV_PER_A3 = 1e5 / 1.602176634e11  # 1 bar = 1e5 Pa; 1 eV/Angstrom^3 = 1.602176634e11 Pa
 
 
 def _num(value):

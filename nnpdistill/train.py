@@ -36,8 +36,9 @@ import torch
 from .atomic import replacing
 from .descriptor_cache import DescriptorCache, estimate_bytes
 from .descriptors import energies_and_forces
-from .model import HARTREE_TO_EV, NNP, ModelSettings
+from .model import NNP, ModelSettings
 from .neighbors import FrameLists, flat_batch, gather_blocks
+from .units import HARTREE_TO_EV
 
 log = logging.getLogger(__name__)
 

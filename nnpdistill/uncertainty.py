@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from .descriptors import aev_with_derivatives
-from .model import HARTREE_TO_EV
+from .units import HARTREE_TO_EV
 
 
 @torch.no_grad()

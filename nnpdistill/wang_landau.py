@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-K_B_EV = 8.617333262e-5  # Boltzmann constant, eV/K
+from .units import K_B_EV
 
 
 def _basis(t):

@@ -28,7 +28,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from nnpdistill import dataset  # noqa: E402
-from nnpdistill.model import HARTREE_TO_EV, NNP, AEVSettings, ModelSettings  # noqa: E402
+from nnpdistill.model import NNP, AEVSettings, ModelSettings  # noqa: E402
+from nnpdistill.units import HARTREE_TO_EV  # noqa: E402
 from nnpdistill.train import Data, fit_self_energies, loss_terms  # noqa: E402
 
 

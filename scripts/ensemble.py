@@ -7,7 +7,7 @@ import torch
 
 from nnpdistill import logs, tables
 from nnpdistill.atomic import replacing
-from nnpdistill.model import HARTREE_TO_EV
+from nnpdistill.units import HARTREE_TO_EV
 
 logs.to_file(snakemake.log[0])
 members = [torch.load(path, map_location="cpu", weights_only=False) for path in snakemake.input.models]

@@ -10,7 +10,7 @@ import pandas as pd
 import torch
 
 from nnpdistill import logs, tables
-from nnpdistill.model import HARTREE_TO_EV
+from nnpdistill.units import HARTREE_TO_EV
 
 logs.to_file(snakemake.log[0])
 rows = []

@@ -24,3 +24,11 @@ def test_rule_environment_pins_every_runtime_dependency_alike():
     pip = next(d["pip"] for d in env if isinstance(d, dict))
     have = dict(_split(r) for r in conda + pip)
     assert {name: have.get(name) for name in wanted} == wanted
+
+
+def test_hartree_conversion_is_torchanis():
+    from torchani.units import HARTREE_TO_EV as torchani_value
+
+    from nnpdistill.units import HARTREE_TO_EV
+
+    assert HARTREE_TO_EV == torchani_value

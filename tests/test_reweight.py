@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from nnpdistill.reweight import melting_temperature, thermo_table
-from nnpdistill.wang_landau import K_B_EV
+from nnpdistill.units import K_B_EV
 
 
 def test_plain_npt_reweighted_to_its_own_temperature_gives_plain_averages():

@@ -12,7 +12,8 @@ import torch
 from nnpdistill import dataset
 from nnpdistill.calculator import NNPCalculator, load_models
 from nnpdistill.descriptors import energies_and_forces
-from nnpdistill.model import HARTREE_TO_EV, NNP, AEVSettings, ModelSettings
+from nnpdistill.model import NNP, AEVSettings, ModelSettings
+from nnpdistill.units import HARTREE_TO_EV
 from nnpdistill.neighbors import flat_batch, frame_pairs
 from nnpdistill.structures import crystal
 from nnpdistill.train import (Data, Trainer, TrainingError, TrainSettings, fit_self_energies, learning_rate,
