@@ -9,22 +9,9 @@ import numpy as np
 import torch
 from ase.calculators.calculator import Calculator, all_changes
 
-from .model import NNP
+from .ensemble import Ensemble
 from .units import HARTREE_TO_EV
 from .neighbors import flat_batch
-
-
-def load_models(path, dtype=torch.float64):
-    """The NNP(s) of a model.pt or ensemble.pt file, in eval mode."""
-    record = torch.load(path, map_location="cpu", weights_only=False)
-    members = record["members"] if "members" in record else [record]
-    return [NNP.from_checkpoint(member).to(dtype).eval() for member in members]
-
-
-def best_member(members):
-    """The member record (of an ensemble.pt's "members") with the lowest validation force MAE: the one the paper
-    relaxes crystals with."""
-    return min(members, key=lambda m: m["metrics"].get("valid_force_mae_meV_A", float("inf")))
 
 
 class NNPCalculator(Calculator):
@@ -43,8 +30,9 @@ class NNPCalculator(Calculator):
         self.aev = self.models[0].settings.aev
 
     @classmethod
-    def from_file(cls, path, **kwargs):
-        return cls(load_models(path), **kwargs)
+    def from_file(cls, path, dtype=torch.float64, **kwargs):
+        """Over every member of a model.pt or ensemble.pt."""
+        return cls(Ensemble.load(path).models(dtype), dtype=dtype, **kwargs)
 
     def calculate(self, atoms=None, properties=("energy",), system_changes=all_changes):
         super().calculate(atoms, properties, system_changes)

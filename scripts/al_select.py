@@ -4,11 +4,12 @@ import json
 import logging
 
 import numpy as np
+import torch
 
 from nnpdistill import dataset, logs
 from nnpdistill.active import load_plan, select
 from nnpdistill.atomic import replacing
-from nnpdistill.calculator import load_models
+from nnpdistill.ensemble import Ensemble
 from nnpdistill.train import Data
 
 logs.to_file(snakemake.log[0])
@@ -26,7 +27,7 @@ if r > 1 and previous.attrs.get("added_last_round", 1) == 0:
     added = np.zeros(0, dtype=np.int64)
     logging.info("round %d: the previous round added nothing; active learning has stopped", r)
 else:
-    models = [m.float() for m in load_models(snakemake.input.ensemble)]
+    models = Ensemble.load(snakemake.input.ensemble).models(torch.float32)
     symbols, aev = models[0].symbols, models[0].settings.aev
     if active["population"] == "candidates":
         pool = Data(momt.subset(candidates), symbols, aev, source=snakemake.input.momt)

@@ -5,11 +5,10 @@ Table rows: one per member and test set; the figure shows means over members aga
 import logging
 
 import pandas as pd
-import torch
 
 from nnpdistill import dataset, figures, logs, tables
 from nnpdistill.active import holdout
-from nnpdistill.model import NNP, AEVSettings
+from nnpdistill.ensemble import Ensemble
 from nnpdistill.train import Data, maes
 
 logs.to_file(snakemake.log[0])
@@ -24,17 +23,17 @@ entries = [(m, "comparison", e, d) for m, e, d in zip(snakemake.params.methods, 
                                                         snakemake.input.data)]
 entries += [(f"round {r}", "active learning", e, d)
             for r, (e, d) in enumerate(zip(snakemake.input.round_ensembles, snakemake.input.round_data))]
-first = torch.load(entries[0][2], map_location="cpu", weights_only=False)["members"][0]
-aev, symbols = AEVSettings(**first["settings"]["aev"]), tuple(first["settings"]["symbols"])
+first = Ensemble.load(entries[0][2])
+aev, symbols = first.aev, first.symbols
 test_data = {name: Data(d, symbols, aev, source=name) for name, d in tests.items()}
 rows = []
 for label, kind, ensemble_file, data_file in entries:
     size = len(dataset.read(data_file))
-    for member in torch.load(ensemble_file, map_location="cpu", weights_only=False)["members"]:
-        model = NNP.from_checkpoint(member).eval()
+    for member in Ensemble.load(ensemble_file).members:
+        model = member.model()
         for name, data in test_data.items():
-            rows.append((label, kind, size, member["member"], name, *maes(model, data)))
-        logging.info("%s member %d scored", label, member["member"])
+            rows.append((label, kind, size, member.number, name, *maes(model, data)))
+        logging.info("%s member %d scored", label, member.number)
 table = pd.DataFrame(rows, columns=["training_set", "kind", "training_frames", "member", "test_set",
                                     "energy_mae_meV_atom", "force_mae_meV_A"])
 tables.write_csv(table, snakemake.output.csv)

@@ -4,13 +4,12 @@ crystals, for the EAM reference (LAMMPS) or an NNP's best member (ASE), through 
 import logging
 
 import pandas as pd
-import torch
 from ase.io import read
 
 from nnpdistill import logs, tables
-from nnpdistill.calculator import NNPCalculator, best_member
+from nnpdistill.calculator import NNPCalculator
+from nnpdistill.ensemble import Ensemble
 from nnpdistill.elastic import analyse, strained_frames, undefined
-from nnpdistill.model import NNP
 from nnpdistill.oracle import ASEOracle, EAMOracle
 from nnpdistill.potential import Potential
 
@@ -19,9 +18,7 @@ model, element = snakemake.wildcards.model, snakemake.wildcards.element
 if model == "reference":
     oracle = EAMOracle(Potential(snakemake.input.potential, snakemake.params.pair_style))
 else:
-    members = torch.load(snakemake.input.ensemble, map_location="cpu", weights_only=False)["members"]
-    best = best_member(members)
-    oracle = ASEOracle(NNPCalculator([NNP.from_checkpoint(best)]))
+    oracle = ASEOracle(NNPCalculator([Ensemble.load(snakemake.input.ensemble).best.model()]))
 rows = []
 for structure, path in zip(snakemake.params.structures, snakemake.input.structures):
     atoms = read(path)

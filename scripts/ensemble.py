@@ -7,10 +7,11 @@ import torch
 
 from nnpdistill import logs, tables
 from nnpdistill.atomic import replacing
+from nnpdistill.ensemble import Ensemble
 from nnpdistill.units import HARTREE_TO_EV
 
 logs.to_file(snakemake.log[0])
-members = [torch.load(path, map_location="cpu", weights_only=False) for path in snakemake.input.models]
+members = [Ensemble.load(path).members[0].record for path in snakemake.input.models]
 with replacing(snakemake.output.ensemble) as tmp:
     torch.save({"training_set": snakemake.wildcards.set, "members": members}, tmp)
 rows = []

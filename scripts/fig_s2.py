@@ -8,32 +8,29 @@ import logging
 
 import numpy as np
 import pandas as pd
-import torch
 
 from nnpdistill import dataset, figures, logs, tables
-from nnpdistill.model import NNP, AEVSettings
+from nnpdistill.ensemble import Ensemble
 from nnpdistill.train import Data, maes
 
 logs.to_file(snakemake.log[0])
 sets = snakemake.params.sets
-ensembles = {s: torch.load(p, map_location="cpu", weights_only=False) for s, p in zip(sets, snakemake.input.ensembles)}
-first = ensembles[sets[0]]["members"][0]
-aev = AEVSettings(**first["settings"]["aev"])
-symbols = tuple(first["settings"]["symbols"])
+ensembles = {s: Ensemble.load(p) for s, p in zip(sets, snakemake.input.ensembles)}
+aev, symbols = ensembles[sets[0]].aev, ensembles[sets[0]].symbols
 data = {s: Data(dataset.read(p), symbols, aev, source=p) for s, p in zip(sets, snakemake.input.data)}
 
 
 rows = []
 for model_set in sets:
-    for member in ensembles[model_set]["members"]:
-        model = NNP.from_checkpoint(member).eval()
-        splits = {"train": np.array(member["train_frames"]), "valid": np.array(member["valid_frames"])}
+    for member in ensembles[model_set].members:
+        model = member.model()
+        splits = {"train": np.array(member.record["train_frames"]), "valid": np.array(member.record["valid_frames"])}
         for split, frames in splits.items():
-            rows.append((model_set, member["member"], model_set, split, *maes(model, data[model_set], frames)))
+            rows.append((model_set, member.number, model_set, split, *maes(model, data[model_set], frames)))
         for other in sets:
             if other != model_set:
                 frames = np.arange(data[other].n_frames)
-                rows.append((model_set, member["member"], other, "unseen", *maes(model, data[other], frames)))
+                rows.append((model_set, member.number, other, "unseen", *maes(model, data[other], frames)))
 table = pd.DataFrame(rows, columns=["model_set", "member", "data_set", "split", "energy_mae_meV_atom",
                                     "force_mae_meV_A"])
 tables.write_csv(table, snakemake.output.csv)

@@ -6,11 +6,10 @@ import logging
 
 import numpy as np
 import pandas as pd
-import torch
 
 from nnpdistill import dataset, logs, tables
-from nnpdistill.calculator import NNPCalculator, best_member
-from nnpdistill.model import NNP
+from nnpdistill.calculator import NNPCalculator
+from nnpdistill.ensemble import Ensemble
 from nnpdistill.seeds import derive_seed
 from nnpdistill.oracle import EAMCalculator
 from nnpdistill.potential import Potential
@@ -26,8 +25,8 @@ if snakemake.input.get("potential"):
     calculator, label = EAMCalculator(Potential(snakemake.input.potential, snakemake.params.pair_style)), "EAM"
     reference = None
 else:
-    members = torch.load(snakemake.input.ensemble, map_location="cpu", weights_only=False)["members"]
-    calculator, label = NNPCalculator([NNP.from_checkpoint(best_member(members))]), snakemake.wildcards.set
+    calculator = NNPCalculator([Ensemble.load(snakemake.input.ensemble).best.model()])
+    label = snakemake.wildcards.set
     reference = pd.read_csv(snakemake.input.reference)
 rows, rdfs = [], {}
 for kind, (atoms, temperature) in starts.items():

@@ -5,11 +5,10 @@ all through the same ASE code; for members, also their errors against the refere
 import logging
 
 import pandas as pd
-import torch
 
 from nnpdistill import logs, tables
 from nnpdistill.calculator import NNPCalculator
-from nnpdistill.model import NNP
+from nnpdistill.ensemble import Ensemble
 from nnpdistill.oracle import EAMCalculator
 from nnpdistill.potential import Potential
 from nnpdistill.properties import errors, properties
@@ -25,11 +24,11 @@ if snakemake.input.get("potential"):
     calculator.close()
 else:
     reference = pd.read_csv(snakemake.input.reference).iloc[0].to_dict()
-    for member in torch.load(snakemake.input.ensemble, map_location="cpu", weights_only=False)["members"]:
-        values = properties(NNPCalculator([NNP.from_checkpoint(member)]), element, protocol)
-        row = {"model": snakemake.wildcards.set, "member": member["member"],
-               "valid_force_mae_meV_A": member["metrics"].get("valid_force_mae_meV_A"), **values}
+    for member in Ensemble.load(snakemake.input.ensemble).members:
+        values = properties(NNPCalculator([member.model()]), element, protocol)
+        row = {"model": snakemake.wildcards.set, "member": member.number,
+               "valid_force_mae_meV_A": member.metrics.get("valid_force_mae_meV_A"), **values}
         row.update(errors(values, reference))
         rows.append(row)
-        logging.info("member %d: %s", member["member"], {k: v for k, v in row.items() if not k.startswith("d_")})
+        logging.info("member %d: %s", member.number, {k: v for k, v in row.items() if not k.startswith("d_")})
 tables.write_csv(pd.DataFrame(rows), snakemake.output[0], float_format="%.8g")

@@ -4,28 +4,27 @@ MAE, as the paper picks) and with the ensemble mean, from the reference's start 
 import json
 import logging
 
-import torch
 from ase.io import write
 
 from nnpdistill import logs
 from nnpdistill.atomic import replacing
-from nnpdistill.calculator import NNPCalculator, best_member
-from nnpdistill.model import NNP
+from nnpdistill.calculator import NNPCalculator
+from nnpdistill.ensemble import Ensemble
 from nnpdistill.relax import Protocol, relax_ase, start
 
 logs.to_file(snakemake.log[0])
 element, structure = snakemake.params.element, snakemake.wildcards.structure
 protocol = Protocol(**snakemake.params.relax)
-members = torch.load(snakemake.input.ensemble, map_location="cpu", weights_only=False)["members"]
-best = best_member(members)
-models = {"best member": [NNP.from_checkpoint(best)], "ensemble mean": [NNP.from_checkpoint(m) for m in members]}
+ensemble = Ensemble.load(snakemake.input.ensemble)
+best = ensemble.best
+models = {"best member": [best.model()], "ensemble mean": ensemble.models()}
 atoms = start(element, structure, snakemake.params.repeat, c_over_a=snakemake.params.c_over_a)
 rows = []
 for (kind, nets), path in zip(models.items(), (snakemake.output.best, snakemake.output.mean)):
     relaxed = relax_ase(atoms, NNPCalculator(nets), protocol, structure=structure)
     row = relaxed.row()
     row.update(model=snakemake.wildcards.model, training_set=snakemake.params.set, kind=kind,
-               member=best["member"] if kind == "best member" else None)
+               member=best.number if kind == "best member" else None)
     if not row["converged"]:
         logging.warning("%s: the relaxation stopped before its tolerances: %s", kind, row)
     with replacing(path) as tmp:

@@ -5,20 +5,19 @@ Each member fits its own (the L1-optimal value on its training split); the table
 
 import logging
 
-import numpy as np
 import pandas as pd
-import torch
 
 from nnpdistill import logs, tables
+from nnpdistill.ensemble import Ensemble
 from nnpdistill.units import HARTREE_TO_EV
 
 logs.to_file(snakemake.log[0])
 rows = []
 for path in snakemake.input:
-    record = torch.load(path, map_location="cpu", weights_only=False)
-    values = np.array([m["state"]["self_energies"].numpy() for m in record["members"]])
-    for k, symbol in enumerate(record["members"][0]["settings"]["symbols"]):
-        rows.append({"training_set": record["training_set"], "element": symbol,
+    ensemble = Ensemble.load(path)
+    values = ensemble.self_energies()
+    for k, symbol in enumerate(ensemble.symbols):
+        rows.append({"training_set": ensemble.training_set, "element": symbol,
                      "self_energy_Ha": values[:, k].mean(), "self_energy_eV": values[:, k].mean() * HARTREE_TO_EV,
                      "member_min_Ha": values[:, k].min(), "member_max_Ha": values[:, k].max(),
                      "members": len(values)})

@@ -7,6 +7,7 @@ import torch
 
 from nnpdistill import dataset, logs
 from nnpdistill.atomic import replacing
+from nnpdistill.ensemble import Ensemble
 from nnpdistill.model import AEVSettings, ModelSettings
 from nnpdistill.seeds import derive_seed
 from nnpdistill.train import HISTORY_COLUMNS, Data, Trainer, TrainSettings
@@ -22,7 +23,7 @@ data_set = dataset.read(snakemake.input.data)
 previous = snakemake.input.get("previous")
 if previous and not data_set.attrs.get("added_last_round", 1):
     # An active-learning round that added no frame: its members are the previous round's.
-    record = torch.load(previous, map_location="cpu", weights_only=False)
+    record = dict(Ensemble.load(previous).members[0].record)
     record.update(training_set=snakemake.wildcards.set, data=snakemake.input.data, copied_from=previous)
     with replacing(snakemake.output.model) as tmp:
         torch.save(record, tmp)
@@ -38,7 +39,7 @@ logging.info("member %d of %s: seed %d, %s, %d frames, %s", member, snakemake.wi
 data = Data(data_set, symbols, model_settings.aev, progress=stream, source=snakemake.input.data)
 init = None
 if previous and snakemake.params.warm_start:
-    init = torch.load(previous, map_location="cpu", weights_only=False)["state"]
+    init = Ensemble.load(previous).members[0].record["state"]
     logging.info("warm start from %s", previous)
 trainer = Trainer(data, symbols, settings, seed, snakemake.params.workdir, model_settings=model_settings,
                   init_state=init)

@@ -10,7 +10,8 @@ import pytest
 import torch
 
 from nnpdistill import dataset
-from nnpdistill.calculator import NNPCalculator, load_models
+from nnpdistill.calculator import NNPCalculator
+from nnpdistill.ensemble import Ensemble, ModelFileError
 from nnpdistill.descriptors import energies_and_forces
 from nnpdistill.model import NNP, AEVSettings, ModelSettings
 from nnpdistill.units import HARTREE_TO_EV
@@ -261,7 +262,7 @@ def test_ensemble_calculator_gives_stress_by_finite_differences_and_atomic_sprea
     path = tmp_path / "ensemble.pt"
     torch.save({"members": [m.checkpoint() for m in members]}, path)
     calc = NNPCalculator.from_file(path)
-    assert len(load_models(path)) == 3
+    assert len(Ensemble.load(path).members) == 3
     atoms = crystal("Ni", "fcc", 2)
     atoms.rattle(0.1, seed=8)
     atoms.calc = calc
@@ -293,3 +294,24 @@ def test_a_step_budget_sets_the_epochs_from_the_set_size(tmp_path):
     trainer = Trainer(data, ("Ni",), settings, 3, tmp_path, model_settings=SMALL)
     trainer.run()
     assert len(trainer.history) == 10 and trainer.history[-1][7] == pytest.approx(1e-5)
+
+
+def test_ensemble_file_answers_members_best_and_self_energies_and_names_a_file_that_is_no_model(tmp_path):
+    torch.manual_seed(3)
+    records = []
+    for k, mae in enumerate((40.0, 25.0, 31.0)):
+        records.append({**NNP(SMALL).checkpoint(), "member": k, "metrics": {"valid_force_mae_meV_A": mae}})
+    torch.save({"training_set": "ni32_x", "members": records}, tmp_path / "ensemble.pt")
+    torch.save(records[2], tmp_path / "model.pt")
+    ensemble = Ensemble.load(tmp_path / "ensemble.pt")
+    assert ensemble.training_set == "ni32_x" and ensemble.symbols == SMALL.symbols
+    assert ensemble.best.number == 1 and ensemble.aev == SMALL.aev
+    assert ensemble.self_energies().shape == (3, len(SMALL.symbols))
+    single = Ensemble.load(tmp_path / "model.pt")
+    assert [m.number for m in single.members] == [2]
+    assert torch.equal(single.members[0].model().self_energies, ensemble.members[2].model().self_energies)
+    torch.save({"weights": [1, 2]}, tmp_path / "other.pt")
+    (tmp_path / "text.pt").write_text("not a checkpoint")
+    for name in ("other.pt", "text.pt", "absent.pt"):
+        with pytest.raises(ModelFileError, match=str(tmp_path / name)):
+            Ensemble.load(tmp_path / name)
