@@ -62,6 +62,11 @@ class ModelSettings:
     def from_dict(cls, d):
         return cls(symbols=tuple(d["symbols"]), aev=AEVSettings(**d["aev"]), hidden=tuple(d["hidden"]))
 
+    @classmethod
+    def from_config(cls, train, symbols):
+        """The network of a config's train section (aev, hidden) for the elements symbols."""
+        return cls(symbols=tuple(symbols), aev=AEVSettings(**train["aev"]), hidden=tuple(train["hidden"]))
+
 
 class NNP(torch.nn.Module):
     """Energies (Hartree) of batches of frames (nnpdistill.neighbors.Batch) from positions (Angstrom)."""

@@ -80,6 +80,11 @@ class MOMTSettings:
     crystal_order_fraction: float = 0.3
     engine: str = "plugin"
 
+    @classmethod
+    def from_config(cls, system, momt, crystal_order_fraction):
+        """The settings of a system's config entry (with its momt window) and the config's momt section."""
+        return settings_from_config(system, momt, crystal_order_fraction)
+
 
 class MOMTError(RuntimeError):
     """The MOMT run failed (callback error, lost atoms, inconsistent checkpoint)."""

@@ -6,7 +6,7 @@ a frame every sample_every steps for n_frames frames.
 Each frame carries the EAM energy and forces, the order parameter O (eq. 2) and H = U + P0*V.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 from ase.data import atomic_numbers
@@ -34,6 +34,13 @@ class NPTSettings:
     melt_steps: int
     cool_steps: int
     crystal_order_fraction: float = 0.3
+
+    @classmethod
+    def from_config(cls, system, npt, crystal_order_fraction):
+        """The settings of a system's config entry (T0, P0) and the config's npt section."""
+        names = {f.name for f in fields(cls)} - {"temperature_K", "pressure_bar", "crystal_order_fraction"}
+        return cls(temperature_K=system["temperature_K"], pressure_bar=system["pressure_bar"],
+                   crystal_order_fraction=crystal_order_fraction, **{k: npt[k] for k in names})
 
 
 class MeltError(RuntimeError):

@@ -8,12 +8,12 @@ import numpy as np
 
 from nnpdistill import dataset, logs
 from nnpdistill.atomic import replacing
-from nnpdistill.momt import MOMTRun, phase_crossings, settings_from_config
+from nnpdistill.momt import MOMTRun, MOMTSettings, phase_crossings
 from nnpdistill.potential import Potential
 
 stream = logs.to_file(snakemake.log["main"])
 system, cfg = snakemake.params.system, snakemake.params.momt
-settings = settings_from_config(system, cfg, snakemake.params.crystal_order_fraction)
+settings = MOMTSettings.from_config(system, cfg, snakemake.params.crystal_order_fraction)
 spec = snakemake.params.potential
 potential = Potential(snakemake.input.potential, spec["pair_style"], spec["sha256"])
 start = time.perf_counter()

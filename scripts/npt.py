@@ -9,13 +9,7 @@ from nnpdistill.potential import Potential
 log = logs.to_file(snakemake.log["main"])
 system, settings = snakemake.params.system, snakemake.params.npt
 phase = snakemake.wildcards.phase
-npt_settings = npt.NPTSettings(
-    temperature_K=system["temperature_K"],
-    pressure_bar=system["pressure_bar"],
-    **{k: settings[k] for k in ("timestep_fs", "relax_steps", "n_frames", "sample_every", "tdamp_fs", "pdamp_fs",
-                                "melt_temperature_K", "melt_steps", "cool_steps")},
-    crystal_order_fraction=snakemake.params.crystal_order_fraction,
-)
+npt_settings = npt.NPTSettings.from_config(system, settings, snakemake.params.crystal_order_fraction)
 spec = snakemake.params.potential
 potential = Potential(snakemake.input.potential, spec["pair_style"], spec["sha256"])
 logging.info("NPT %s from %s: %s", snakemake.wildcards.system, phase, npt_settings)

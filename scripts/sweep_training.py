@@ -54,7 +54,7 @@ def run_one(args):
     test_data = Data(test, symbols, model_settings.aev)
     base = dict(epochs=100, batch_size=16, loss="paper", force_weight=0.1, schedule="plateau", learning_rate=1e-3,
                 min_learning_rate=1e-5, lr_patience=10, early_stop_patience=0)
-    settings = TrainSettings(**{**base, **settings_changes}, threads=1, cache_gb=4.0)
+    settings = TrainSettings(**{**base, **settings_changes}, threads=1)
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as workdir:
         trainer = Trainer(data, symbols, settings, seed, workdir, model_settings=model_settings)

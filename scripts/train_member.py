@@ -8,7 +8,7 @@ import torch
 from nnpdistill import dataset, logs
 from nnpdistill.atomic import replacing
 from nnpdistill.ensemble import Ensemble
-from nnpdistill.model import AEVSettings, ModelSettings
+from nnpdistill.model import ModelSettings
 from nnpdistill.seeds import derive_seed
 from nnpdistill.train import HISTORY_COLUMNS, Data, Trainer, TrainSettings
 
@@ -33,7 +33,7 @@ if previous and not data_set.attrs.get("added_last_round", 1):
     logging.info("no frame was added in this round: member copied from %s", previous)
     raise SystemExit(0)
 symbols = data_set.symbols
-model_settings = ModelSettings(symbols=symbols, aev=AEVSettings(**cfg["aev"]), hidden=tuple(cfg["hidden"]))
+model_settings = ModelSettings.from_config(cfg, symbols)
 logging.info("member %d of %s: seed %d, %s, %d frames, %s", member, snakemake.wildcards.set, seed, device,
              len(data_set), settings)
 data = Data(data_set, symbols, model_settings.aev, progress=stream, source=snakemake.input.data)

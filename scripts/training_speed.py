@@ -9,21 +9,21 @@ import pandas as pd
 import torch
 
 from nnpdistill import dataset, logs, tables
-from nnpdistill.model import AEVSettings, ModelSettings
+from nnpdistill.model import ModelSettings
 from nnpdistill.seeds import derive_seed
 from nnpdistill.paper import TRAINING_SPEED_S_PER_EPOCH
 from nnpdistill.train import Data, Trainer, TrainSettings
 
 stream = logs.to_file(snakemake.log[0])
 cfg = snakemake.params.train
-device = cfg["device"] if cfg["device"] != "auto" else ("cuda" if torch.cuda.is_available() else "cpu")
+device = TrainSettings.from_config(cfg, snakemake.threads, cfg["device"]).device  # "auto" resolved
 name = torch.cuda.get_device_name(0) if device == "cuda" else f"CPU, {snakemake.threads} thread(s)"
 rows = []
 for label, path, epochs in (("full", snakemake.input.full, snakemake.params.full_epochs),
                             ("distilled", snakemake.input.distilled, snakemake.params.epochs)):
     frames = dataset.read(path)
     symbols = frames.symbols
-    model = ModelSettings(symbols=symbols, aev=AEVSettings(**cfg["aev"]), hidden=tuple(cfg["hidden"]))
+    model = ModelSettings.from_config(cfg, symbols)
     start = time.perf_counter()
     data = Data(frames, symbols, model.aev, progress=stream, source=path)
     lists_s = time.perf_counter() - start

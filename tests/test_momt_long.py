@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import yaml
 
-from nnpdistill.momt import MOMTRun, phase_crossings, settings_from_config
+from nnpdistill.momt import MOMTRun, MOMTSettings, phase_crossings
 from tests.conftest import REPO
 
 
@@ -17,7 +17,7 @@ def test_one_nanosecond_of_ni32_learning(tmp_path, potential, caplog):
     learning = dict(config["momt"]["learning"], ln_f_final=1e-12)
     momt = dict(config["momt"], learning=learning, production={"n_frames": 10, "sample_every": 100},
                 checkpoint_every=250000)
-    settings = settings_from_config(config["systems"]["ni32"], momt, 0.3)
+    settings = MOMTSettings.from_config(config["systems"]["ni32"], momt, 0.3)
     assert settings.learning.max_steps == 1_000_000 and settings.timestep_fs == 1.0  # 1 ns of learning
     run = MOMTRun("Ni", 2, potential, settings, seed=config["seed"], workdir=tmp_path)
     with caplog.at_level(logging.INFO, logger="nnpdistill.momt"):
