@@ -10,7 +10,7 @@ from nnpdistill import dataset, logs
 from nnpdistill.active import load_plan, select
 from nnpdistill.atomic import replacing
 from nnpdistill.ensemble import Ensemble
-from nnpdistill.train import Data
+from nnpdistill.nnp_data import Data
 
 logs.to_file(snakemake.log[0])
 active = snakemake.params.active

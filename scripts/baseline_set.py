@@ -11,7 +11,7 @@ from nnpdistill.active import holdout
 from nnpdistill.baselines import farthest_point, mean_aevs, random_subset
 from nnpdistill.model import AEVSettings
 from nnpdistill.seeds import derive_seed
-from nnpdistill.train import Data
+from nnpdistill.nnp_data import Data
 
 stream = logs.to_file(snakemake.log[0])
 method = snakemake.wildcards.method

@@ -30,7 +30,8 @@ sys.path.insert(0, str(REPO))
 from nnpdistill import dataset  # noqa: E402
 from nnpdistill.model import NNP, AEVSettings, ModelSettings  # noqa: E402
 from nnpdistill.units import HARTREE_TO_EV  # noqa: E402
-from nnpdistill.train import Data, fit_self_energies, loss_terms  # noqa: E402
+from nnpdistill.nnp_data import Data  # noqa: E402
+from nnpdistill.train import fit_self_energies, loss_terms  # noqa: E402
 
 
 def sample_frames(n_frames):

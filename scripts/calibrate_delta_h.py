@@ -1,7 +1,7 @@
 """Calibrate the H width of the grid reduction: the delta_h (eV) whose cascade counts come closest to Table S3.
 
-Table S3 (the paper, 20,001 Ni 108 MOMT frames) selects 17,900 / 15,516 / 12,640 / 9,377 / 6,234 / 4,139 / 1,506
-frames at delta_O = 0.02 ... 3.0. Prints the counts of each candidate and the best (least squares of log ratios).
+Table S3 (the paper, 20,001 Ni 108 MOMT frames; nnpdistill.paper.TABLE_S3_SELECTED) gives the frames selected
+at each delta_O. Prints the counts of each candidate and the best (least squares of log ratios).
 Usage: python scripts/calibrate_delta_h.py [results/ni108/momt.h5] [--candidates 0.1 0.2 0.3 ...]
 """
 
@@ -11,9 +11,10 @@ import numpy as np
 
 from nnpdistill import dataset
 from nnpdistill.distill import calibrate_delta_h
+from nnpdistill.paper import TABLE_S3_SELECTED
 
-LEVELS = [0.02, 0.05, 0.1, 0.2, 0.4, 0.7, 3.0]
-PAPER_SELECTED = [17900, 15516, 12640, 9377, 6234, 4139, 1506]
+LEVELS = sorted(TABLE_S3_SELECTED)
+PAPER_SELECTED = [TABLE_S3_SELECTED[level] for level in LEVELS]
 
 
 def main():

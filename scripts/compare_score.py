@@ -9,7 +9,7 @@ import pandas as pd
 from nnpdistill import dataset, figures, logs, tables
 from nnpdistill.active import holdout
 from nnpdistill.ensemble import Ensemble
-from nnpdistill.train import Data, maes
+from nnpdistill.nnp_data import Data, maes
 
 logs.to_file(snakemake.log[0])
 count = snakemake.params.test_frames

@@ -10,7 +10,7 @@ import pandas as pd
 from nnpdistill import dataset, logs, tables
 from nnpdistill.active import holdout
 from nnpdistill.ensemble import Ensemble
-from nnpdistill.train import Data, predict
+from nnpdistill.nnp_data import Data, predict
 
 logs.to_file(snakemake.log[0])
 momt = dataset.read(snakemake.input.momt)

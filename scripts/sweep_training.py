@@ -40,7 +40,8 @@ def run_one(args):
     from nnpdistill.potential import Potential
     from nnpdistill.oracle import EAMCalculator
     from nnpdistill.properties import errors, properties
-    from nnpdistill.train import Data, Trainer, TrainSettings, maes
+    from nnpdistill.nnp_data import Data, maes
+    from nnpdistill.train import Trainer, TrainSettings
 
     settings_changes, momt_path, n_frames, holdout, test_frames, seed = args
     torch.set_num_threads(1)

@@ -10,7 +10,8 @@ from nnpdistill.atomic import replacing
 from nnpdistill.ensemble import Ensemble
 from nnpdistill.model import ModelSettings
 from nnpdistill.seeds import derive_seed
-from nnpdistill.train import HISTORY_COLUMNS, Data, Trainer, TrainSettings
+from nnpdistill.nnp_data import Data
+from nnpdistill.train import HISTORY_COLUMNS, Trainer, TrainSettings
 
 stream = logs.to_file(snakemake.log[0])
 cfg = snakemake.params.train

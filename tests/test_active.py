@@ -7,7 +7,7 @@ import torch
 from nnpdistill.active import cascade_plan, select, sequential_plan
 from nnpdistill.distill import cascade
 from nnpdistill.model import NNP, AEVSettings, ModelSettings
-from nnpdistill.train import Data
+from nnpdistill.nnp_data import Data
 from tests.test_train import rattled_frames
 
 

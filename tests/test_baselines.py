@@ -5,7 +5,7 @@ import pytest
 
 from nnpdistill.baselines import farthest_point, mean_aevs, random_subset
 from nnpdistill.model import NNP, AEVSettings, ModelSettings
-from nnpdistill.train import Data
+from nnpdistill.nnp_data import Data
 from tests.test_train import rattled_frames
 
 

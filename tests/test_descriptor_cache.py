@@ -9,7 +9,8 @@ from nnpdistill.descriptors import energies_and_forces
 from nnpdistill.model import NNP, AEVSettings, ModelSettings
 from nnpdistill.neighbors import Blocks
 from nnpdistill.structures import crystal
-from nnpdistill.train import Data, Trainer, TrainSettings, loss_terms
+from nnpdistill.nnp_data import Data
+from nnpdistill.train import Trainer, TrainSettings, loss_terms
 
 SYMBOLS = ("Ni", "Nb")
 

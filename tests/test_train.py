@@ -17,8 +17,8 @@ from nnpdistill.model import NNP, AEVSettings, ModelSettings
 from nnpdistill.units import HARTREE_TO_EV
 from nnpdistill.neighbors import flat_batch, frame_pairs
 from nnpdistill.structures import crystal
-from nnpdistill.train import (Data, Trainer, TrainingError, TrainSettings, fit_self_energies, learning_rate,
-                              loss_terms)
+from nnpdistill.nnp_data import Data
+from nnpdistill.train import Trainer, TrainingError, TrainSettings, fit_self_energies, learning_rate, loss_terms
 from tests.conftest import REPO
 
 SMALL = ModelSettings(("Ni",), hidden=(16, 8))
