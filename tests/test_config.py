@@ -5,6 +5,7 @@ import re
 import subprocess
 
 import pytest
+import yaml
 
 from tests.conftest import POTENTIAL_FILE
 from tests.workflow_helpers import config_from, snakemake
@@ -83,32 +84,60 @@ def evaluate_unknown_structure(config):
 
 
 @pytest.mark.parametrize("edit, message", [
-    (training_set_of_unsampled_phase, r"train.sets.ni32_liquid.source: npt_liquid of 'ni32' is not sampled"),
-    (table_of_unknown_set, r"tables.s4_sets: 'ni32_gas' is neither a key of train.sets nor a set the workflow derives"),
-    (evaluation_of_unknown_set, r"evaluate.models.full.set: 'ni32_gas' is neither a key of train.sets nor a set"),
-    (evaluate_unknown_potential, r"evaluate.elements.Nb: 'nb_eam' is not a key of potentials"),
     (evaluate_unknown_structure, r"setting 'evaluate.structures.1': 'dhcp' is not one of"),
     (wrong_training_source, r"setting 'train.sets.ni32_fcc.source': 'npt_bcc' is not one of"),
     (misspelled_key, r"setting 'npt': Additional properties are not allowed \('relax_step' was unexpected\)"),
     (negative_temperature, r"setting 'systems.ni32.temperature_K': -300.0 is less than or equal to the minimum of 0"),
     (wrong_type, r"setting 'npt.n_frames': 'twenty' is not of type 'integer'"),
     (unknown_system, r"npt.systems: 'ni33' is not a key of systems"),
-    (one_member_with_active_learning, r"train.ensemble_size: active learning \(active.systems: \['ni32'\]\) picks "
-                                      r"frames by the spread of an ensemble's predictions, which one member cannot"),
-    (delta_o_not_increasing, r"distill.delta_o: the widths must increase \(finest first\), got \[0.02, 0.1, 0.05\]"),
     (cluster_typo, r"setting 'cluster': Additional properties are not allowed \('partitoin' was unexpected\)"),
-    (empty_o_range, r"systems.ni32.momt.o_range: empty range \[40.0, -5.0\]"),
-    (temperature_outside_band, r"systems.ni32.momt: need t_min_K < temperature_K < t_max_K, got 2500.0 < 2000.0"),
-    (momt_system_without_window, r"momt.systems: system 'ni32' has no momt window \(systems.ni32.momt\)"),
-    (missing_potential, r"potentials.ninb.path: potential file '/nonexistent/NiNb.eam.fs' does not exist"),
     (wrong_sha256, r"potentials.ninb.sha256: potential file '.*NiNb.eam.fs' has sha256 d561e4ab\w{56}, "
                    r"but the config expects 0{64}"),
 ])
 def test_bad_setting_fails_before_any_job(tmp_path, edit, message):
+    """Schema errors, and one of each kind of check beyond it, from the command line."""
     result = snakemake(tmp_path, config_from("test.yaml", tmp_path, edit))
     assert result.returncode != 0
     assert re.search(message, result.stderr), result.stderr
     assert not (tmp_path / "results").exists()
+
+
+@pytest.mark.parametrize("edit, message", [
+    (training_set_of_unsampled_phase, r"train.sets.ni32_liquid.source: npt_liquid of 'ni32' is not sampled"),
+    (table_of_unknown_set, r"tables.s4_sets: 'ni32_gas' is neither a key of train.sets nor a set the workflow derives"),
+    (evaluation_of_unknown_set, r"evaluate.models.full.set: 'ni32_gas' is neither a key of train.sets nor a set"),
+    (evaluate_unknown_potential, r"evaluate.elements.Nb: 'nb_eam' is not a key of potentials"),
+    (one_member_with_active_learning, r"train.ensemble_size: active learning \(active.systems: \['ni32'\]\) picks "
+                                      r"frames by the spread of an ensemble's predictions, which one member cannot"),
+    (delta_o_not_increasing, r"distill.delta_o: the widths must increase \(finest first\), got \[0.02, 0.1, 0.05\]"),
+    (empty_o_range, r"systems.ni32.momt.o_range: empty range \[40.0, -5.0\]"),
+    (temperature_outside_band, r"systems.ni32.momt: need t_min_K < temperature_K < t_max_K, got 2500.0 < 2000.0"),
+    (momt_system_without_window, r"momt.systems: system 'ni32' has no momt window \(systems.ni32.momt\)"),
+    (missing_potential, r"potentials.ninb.path: potential file '/nonexistent/NiNb.eam.fs' does not exist"),
+])
+def test_config_checks_name_the_setting(tmp_path, edit, message):
+    """The checks beyond the schema, as the plain function the workflow calls at start-up."""
+    from snakemake.utils import validate
+
+    from nnpdistill.config_checks import problems
+    from tests.conftest import REPO
+
+    config = yaml.safe_load(config_from("test.yaml", tmp_path, edit).read_text())
+    validate(config, REPO / "config" / "schema.yaml")  # fills in the defaults, as the workflow does
+    found = problems(config)
+    assert any(re.search(message, line) for line in found), found
+
+
+def test_config_checks_pass_the_shipped_configs():
+    from snakemake.utils import validate
+
+    from nnpdistill.config_checks import problems
+    from tests.conftest import REPO
+
+    for name in ("config.yaml", "test.yaml", "paper.yaml"):
+        config = yaml.safe_load((REPO / "config" / name).read_text())
+        validate(config, REPO / "config" / "schema.yaml")
+        assert problems(config, base_dir=REPO) == [], name
 
 
 def test_potential_rule_checks_the_hash_of_a_changed_file(tmp_path):

@@ -19,7 +19,7 @@ envvars:
     "PYTHONPATH",
 
 
-from nnpdistill.potential import check_config as check_potentials
+from nnpdistill import config_checks
 
 
 
@@ -51,139 +51,20 @@ _validate_config()
 
 
 def al_rounds():
-    """Rounds after the start: one per cascade level, or one per chunk after the first."""
-    active = config["active"]
-    return len(config["distill"]["delta_o"]) if active["mode"] == "cascade" else active["chunks"] - 1
+    return config_checks.al_rounds(config)
 
 
 def comparison_methods():
-    """Training sets of the comparison: the distilled frames retrained from scratch, then the baselines."""
-    return ["distilled"] + list(config["active"]["baselines"])
+    return config_checks.comparison_methods(config)
 
 
-def _check_training(config):
-    errors = []
-    sets = config["train"]["sets"]
-    for name, spec in sets.items():
-        where = f"train.sets.{name}"
-        if spec["system"] not in config["systems"]:
-            errors.append(f"{where}.system: '{spec['system']}' is not a key of systems")
-        elif spec["source"] == "momt" and spec["system"] not in config["momt"]["systems"]:
-            errors.append(f"{where}.source: momt data of '{spec['system']}' is not sampled (momt.systems)")
-        elif spec["source"] != "momt" and (spec["system"] not in config["npt"]["systems"]
-                                           or spec["source"][4:] not in config["npt"]["phases"]):
-            errors.append(f"{where}.source: {spec['source']} of '{spec['system']}' is not sampled (npt.systems, npt.phases)")
-    delta_o = config["distill"]["delta_o"]
-    if any(b <= a for a, b in zip(delta_o, delta_o[1:])):
-        errors.append(f"distill.delta_o: the widths must increase (finest first), got {delta_o}")
-    for name in config["distill"]["systems"]:
-        if name not in config["momt"]["systems"]:
-            errors.append(f"distill.systems: '{name}' has no MOMT data (momt.systems)")
-    for name in config["active"]["systems"]:
-        if name not in config["distill"]["systems"]:
-            errors.append(f"active.systems: '{name}' is not distilled (distill.systems)")
-    if config["active"]["systems"] and config["train"]["ensemble_size"] < 2:
-        errors.append(f"train.ensemble_size: active learning (active.systems: {config['active']['systems']}) picks "
-                      "frames by the spread of an ensemble's predictions, which one member cannot have; set it to 2 "
-                      "or more (the paper: 5), or active.systems: []")
-    known = set(sets) | _derived_sets(config)
-    for key, names in (("tables.s4_sets", config["tables"]["s4_sets"]), ("tables.s5_sets", config["tables"]["s5_sets"]),
-                       ("figures.s2_sets", config["figures"]["s2_sets"])):
-        errors += [f"{key}: '{n}' is neither a key of train.sets nor a set the workflow derives" for n in names
-                   if n not in known]
-    return errors + _check_evaluation(config, known)
-
-
-def _derived_sets(config):
-    """Training sets made by the workflow: active-learning rounds, comparison sets, the translated set."""
-    out = set()
-    for name in config["active"]["systems"]:
-        out |= {f"{name}_al{r}" for r in range(al_rounds() + 1)}
-        out |= {f"{name}_{m}" for m in comparison_methods()}
-    if config["evaluate"].get("translated"):
-        out.add(config["evaluate"]["translated"]["set"])
-    return out
-
-
-def _check_evaluation(config, known):
-    errors = []
-    evaluate = config["evaluate"]
-    for name, spec in evaluate["models"].items():
-        if spec["set"] not in known:
-            errors.append(f"evaluate.models.{name}.set: '{spec['set']}' is neither a key of train.sets nor a set the "
-                          "workflow derives (active.systems, evaluate.translated)")
-        if spec["element"] not in evaluate["elements"]:
-            errors.append(f"evaluate.models.{name}.element: '{spec['element']}' has no reference (evaluate.elements)")
-    for table, names in evaluate["tables"].items():
-        errors += [f"evaluate.tables.{table}: '{n}' is not a key of evaluate.models" for n in names
-                   if n not in evaluate["models"]]
-    translated = evaluate.get("translated")
-    if translated:
-        if translated["system"] not in config["active"]["systems"]:
-            errors.append(f"evaluate.translated.system: '{translated['system']}' has no distilled set (active.systems)")
-        for key in ("element", "from_element"):
-            if translated[key] not in evaluate["elements"]:
-                errors.append(f"evaluate.translated.{key}: '{translated[key]}' has no reference (evaluate.elements)")
-    speed = evaluate.get("speed")
-    if speed:
-        if speed["full"] not in config["momt"]["systems"]:
-            errors.append(f"evaluate.speed.full: '{speed['full']}' has no MOMT data (momt.systems)")
-        if speed["distilled"] not in config["active"]["systems"]:
-            errors.append(f"evaluate.speed.distilled: '{speed['distilled']}' has no distilled set (active.systems)")
-    return errors
-
-
-def _check_benchmark(config):
-    errors, bench = [], config["benchmark"]
-    for name in bench["systems"]:
-        if name not in config["active"]["systems"]:
-            errors.append(f"benchmark.systems: '{name}' has no distilled set (active.systems)")
-        elif config["systems"][name]["element"] not in config["evaluate"]["elements"]:
-            errors.append(f"benchmark.systems: the element of '{name}' has no EAM reference (evaluate.elements)")
-    if bench["md"]["sizes"] != "none" and "liquid_3000K" not in bench["unseen_sets"]:
-        errors.append("benchmark.md.sizes: the liquid MD starts from the unseen set liquid_3000K; add it to "
-                      "benchmark.unseen_sets or set benchmark.md.sizes: none")
-    return errors
-
-
-def _check_references():
-    errors = []
-    for name, system in config["systems"].items():
-        if system["potential"] not in config["potentials"]:
-            errors.append(f"systems.{name}.potential: '{system['potential']}' is not a key of potentials")
-    for stage in ("npt", "momt"):
-        for name in config[stage]["systems"]:
-            if name not in config["systems"]:
-                errors.append(f"{stage}.systems: '{name}' is not a key of systems")
-            elif stage == "momt" and "momt" not in config["systems"][name]:
-                errors.append(f"momt.systems: system '{name}' has no momt window (systems.{name}.momt)")
-    for name, spec in config["systems"].items():
-        window = spec.get("momt")
-        if window is None:
-            continue
-        for key in ("h_range_eV", "o_range"):
-            low, high = window[key]
-            if not low < high:
-                errors.append(f"systems.{name}.momt.{key}: empty range [{low}, {high}]")
-        if not window["t_min_K"] < spec["temperature_K"] < window["t_max_K"]:
-            errors.append(f"systems.{name}.momt: need t_min_K < temperature_K < t_max_K, got "
-                          f"{window['t_min_K']} < {spec['temperature_K']} < {window['t_max_K']}")
-    for key in ("s1b_system", "s3_systems"):
-        names = config["figures"][key]
-        for name in [names] if isinstance(names, str) else names:
-            if name not in config["momt"]["systems"]:
-                errors.append(f"figures.{key}: '{name}' is not one of momt.systems")
-    for element, name in config["evaluate"]["elements"].items():
-        if name not in config["potentials"]:
-            errors.append(f"evaluate.elements.{element}: '{name}' is not a key of potentials")
-    errors += _check_training(config)
-    errors += _check_benchmark(config)
-    errors += check_potentials(config["potentials"])
+def _check_config():
+    errors = config_checks.problems(config)
     if errors:
         raise WorkflowError("Invalid configuration:\n  " + "\n  ".join(errors))
 
 
-_check_references()
+_check_config()
 
 
 def _check_results_writable(folder="results"):
