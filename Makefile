@@ -8,7 +8,7 @@ CONFIG ?= config/config.yaml
 .PHONY: run test test-fast lint bench benchmark clean-venv
 
 # The stamp is remade when the package's dependencies or the MOMT plugin's source change.
-$(VENV)/.installed: pyproject.toml nnpdistill/plugin/fix_momt_bias.cpp
+$(VENV)/.installed: pyproject.toml nnpdistill/sample/plugin/fix_momt_bias.cpp
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'

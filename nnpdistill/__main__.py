@@ -4,7 +4,8 @@ check-config FILE... | build-plugin"""
 import argparse
 import sys
 
-from . import configfile, dataset, momt_plugin
+from . import configfile, dataset
+from .sample import momt_plugin
 
 
 def main(argv=None):

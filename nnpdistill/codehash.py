@@ -1,7 +1,7 @@
 """A fingerprint of the code a script runs: the script and every nnpdistill module it imports, directly or
 through other modules, read as syntax trees without docstrings, so comments, docstrings and layout do not count.
 
-The workflow gives each rule its script's fingerprint as a param, so an edit to nnpdistill/train.py reruns the
+The workflow gives each rule its script's fingerprint as a param, so an edit to nnpdistill/nnp/train.py reruns the
 training jobs (and what depends on them) and leaves sampling alone. Parsing the ~40 files takes milliseconds.
 """
 
@@ -12,7 +12,8 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent
 # Files a module uses that are not Python: the C++ plugin fix is compiled from this source by momt_plugin.
-DATA_FILES = {"momt_plugin": sorted((PACKAGE / "plugin").glob("*.cpp")) + sorted((PACKAGE / "plugin").glob("*.h"))}
+PLUGIN = PACKAGE / "sample" / "plugin"
+DATA_FILES = {"sample.momt_plugin": sorted(PLUGIN.glob("*.cpp")) + sorted(PLUGIN.glob("*.h"))}
 
 
 def _tree(path):
@@ -25,40 +26,56 @@ def _tree(path):
     return tree
 
 
-def _imported_modules(tree, package_relative):
-    """Names of the nnpdistill modules a tree imports. package_relative: the tree is a module of the package,
-    so `from . import x` and `from .x import y` refer to it."""
+def _file(name):
+    """The file of a module of the package named relative to it ("nnp.train", "dataset"), or None."""
+    path = PACKAGE.joinpath(*name.split("."))
+    if path.with_suffix(".py").is_file():
+        return path.with_suffix(".py")
+    return path / "__init__.py" if (path / "__init__.py").is_file() else None
+
+
+def _imported_modules(tree, package):
+    """Names (relative to nnpdistill) of the package modules a tree imports. package: where the tree lives,
+    relative to nnpdistill ("" for the top, "nnp" for nnpdistill/nnp/), or None for a file outside it."""
     names = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            names |= {a.name.split(".")[1] for a in node.names if a.name.startswith("nnpdistill.")}
-        elif isinstance(node, ast.ImportFrom):
-            inside = (node.level == 1 and package_relative) or (node.level == 0 and node.module
-                                                                 and node.module.split(".")[0] == "nnpdistill")
-            if not inside:
+            names |= {a.name.split(".", 1)[1] for a in node.names if a.name.startswith("nnpdistill.")}
+            continue
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        if node.level == 0:
+            if not node.module or node.module.split(".")[0] != "nnpdistill":
                 continue
-            parts = (node.module or "").split(".")
-            sub = parts[1:] if node.level == 0 else parts
-            if sub and sub[0]:
-                names.add(sub[0])
-            else:  # from nnpdistill import a, b / from . import a, b
-                names |= {a.name for a in node.names}
-    return {n for n in names if (PACKAGE / f"{n}.py").is_file()}
+            base = node.module.split(".", 1)[1] if "." in node.module else ""
+        elif package is None:
+            continue
+        else:
+            parts = package.split(".") if package else []
+            parts = parts[:len(parts) - (node.level - 1)]
+            base = ".".join(parts + ([node.module] if node.module else []))
+        if base:
+            names.add(base)
+        # from <package> import module, ...: the names that are modules
+        names |= {f"{base}.{a.name}" if base else a.name for a in node.names}
+    return {n for n in names if _file(n) is not None}
 
 
 @cache
 def _module(name):
     """(digest of the module's own code, the modules it imports)."""
-    tree = _tree(PACKAGE / f"{name}.py")
+    tree = _tree(_file(name))
     digest = hashlib.sha256(ast.dump(tree).encode())
     for extra in DATA_FILES.get(name, []):
         digest.update(extra.read_bytes())
-    return digest.hexdigest(), frozenset(_imported_modules(tree, package_relative=True))
+    is_package = _file(name).name == "__init__.py"
+    package = name if is_package else name.rpartition(".")[0]
+    return digest.hexdigest(), frozenset(_imported_modules(tree, package))
 
 
 def modules_of(script):
     """Every nnpdistill module script runs, sorted."""
-    todo = list(_imported_modules(_tree(script), package_relative=False))
+    todo = list(_imported_modules(_tree(script), None))
     seen = set()
     while todo:
         name = todo.pop()

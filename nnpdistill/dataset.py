@@ -5,7 +5,7 @@ Layout of a file (frames F, atoms N, all frames of one composition):
   energy (F,) eV                 forces (F, N, 3) eV/Angstrom
   per-frame extras (F,): O (eq. 2), H = U + P0*V (eV), volume (Angstrom^3), temperature (K), pressure (bar), step,
   and for MOMT runs the bias dH (eV), the force factor 1 + d dH/dH (= T0/T_eff) and the orientation-free
-  crystallinity (nnpdistill.order.crystallinity); for subsets, source_index (frame index in the source) and,
+  crystallinity (nnpdistill.sample.order.crystallinity); for subsets, source_index (frame index in the source) and,
   in active learning, al_round (the round that added the frame)
 Attributes: units (JSON), and whatever made the data (potential sha256, seed, config values) as JSON strings.
 """

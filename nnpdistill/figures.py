@@ -224,7 +224,7 @@ def distillation_comparison(table, path, system):
 
 def equations_of_state(table, path):
     """E/atom against V/atom near each relaxed crystal: the EAM reference and each NNP, one panel per element and
-    structure. table: rows of nnpdistill.elastic results with eos_volume_k / eos_energy_k columns."""
+    structure. table: rows of nnpdistill.evaluate.elastic results with eos_volume_k / eos_energy_k columns."""
     panels = list(dict.fromkeys(zip(table["element"], table["structure"])))
     fig, axes = plt.subplots(1, len(panels), figsize=(4 * len(panels), 3.6), squeeze=False, constrained_layout=True)
     volumes = sorted(c for c in table.columns if c.startswith("eos_volume_"))
@@ -243,7 +243,7 @@ def equations_of_state(table, path):
 
 def learning_curves(curve, path, system):
     """Force MAE against training-set size, one panel per test set, one line per selection method, with the
-    intervals of nnpdistill.learning_curve.curves as error bars; log-log axes."""
+    intervals of nnpdistill.evaluate.learning_curve.curves as error bars; log-log axes."""
     tests = list(dict.fromkeys(curve["test_set"]))
     columns = min(4, len(tests))
     rows = -(-len(tests) // columns)

@@ -113,7 +113,7 @@ def build(config, inputs, base):
         columns = ["model", "element", "structure", "volume_per_atom_A3", "energy_per_atom_eV", "bulk_modulus_GPa",
                    "c11_GPa", "c12_GPa", "c44_GPa"]
         parts.append("## Beyond the paper: equation of state and elastic constants\n\nBest member of each NNP "
-                     "against the EAM, from energies of strained relaxed crystals (nnpdistill/elastic.py).\n\n"
+                     "against the EAM, from energies of strained relaxed crystals (nnpdistill/evaluate/elastic.py).\n\n"
                      + table_md(table[columns]) + "\n")
         if get("equations_of_state"):
             parts.append(figure_md(get("equations_of_state"), "E/atom against V/atom near each relaxed crystal",

@@ -7,10 +7,10 @@ import numpy as np
 import torch
 
 from nnpdistill import dataset, logs
-from nnpdistill.active import load_plan, select
+from nnpdistill.select.active import load_plan, select
 from nnpdistill.atomic import replacing
-from nnpdistill.ensemble import Ensemble
-from nnpdistill.nnp_data import Data
+from nnpdistill.nnp.ensemble import Ensemble
+from nnpdistill.nnp.nnp_data import Data
 
 logs.to_file(snakemake.log[0])
 active = snakemake.params.active

@@ -3,7 +3,7 @@
 import logging
 
 from nnpdistill import dataset, logs
-from nnpdistill.active import load_plan
+from nnpdistill.select.active import load_plan
 
 logs.to_file(snakemake.log[0])
 active = snakemake.params.active

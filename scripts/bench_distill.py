@@ -1,6 +1,6 @@
 """Benchmark: the grid-reduction cascade of Table S3 on 20,000 frames, against a brute-force reference.
 
-The hash-grid reduction (nnpdistill.distill) and a brute-force walk (each frame compared with every kept frame,
+The hash-grid reduction (nnpdistill.select.distill) and a brute-force walk (each frame compared with every kept frame,
 numpy-vectorised) run in one process on the same (O, H) values; both must select the same frames.
 Usage: python scripts/bench_distill.py [--data results/ni108/momt.h5] [--delta-h 0.25]
 Without the file, a random walk of 20,000 (O, H) points stands in.
@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from nnpdistill import dataset
-from nnpdistill.distill import cascade
+from nnpdistill.select.distill import cascade
 
 LEVELS = [0.02, 0.05, 0.1, 0.2, 0.4, 0.7, 3.0]
 

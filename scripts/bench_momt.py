@@ -11,11 +11,11 @@ import argparse
 import time
 from pathlib import Path
 
-from nnpdistill.lammps_driver import Simulation
-from nnpdistill.momt_dynamics import MOMT, FrozenMOMT
+from nnpdistill.sample.lammps_driver import Simulation
+from nnpdistill.sample.momt_dynamics import MOMT, FrozenMOMT
 from nnpdistill.potential import Potential
-from nnpdistill.structures import crystal
-from nnpdistill.wang_landau import WangLandauBias, Window
+from nnpdistill.sample.structures import crystal
+from nnpdistill.sample.wang_landau import WangLandauBias, Window
 
 REPO = Path(__file__).resolve().parent.parent
 NI108 = Window(-540.0, -410.0, 60, -5.0, 108.0, 100)

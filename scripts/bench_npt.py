@@ -11,10 +11,10 @@ from pathlib import Path
 
 import numpy as np
 
-from nnpdistill.lammps_driver import Simulation
-from nnpdistill.order import order_parameter
+from nnpdistill.sample.lammps_driver import Simulation
+from nnpdistill.sample.order import order_parameter
 from nnpdistill.potential import Potential
-from nnpdistill.structures import crystal
+from nnpdistill.sample.structures import crystal
 
 REPO = Path(__file__).resolve().parent.parent
 

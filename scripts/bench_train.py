@@ -3,9 +3,9 @@
 (a) TorchANI's documented force-training loop: per batch, AEVs from TorchANI's AEVComputer with its own
     neighbour list (one frame at a time: with a cell, its all-pairs list silently zeroes the AEVs of every frame
     after the first of a batch), energies from the networks, forces by autograd with create_graph, loss eq. 3.
-(b) nnpdistill.train: neighbour lists found once per frame, each atom's neighbours in one padded row, AEV
-    derivatives contracted analytically (nnpdistill.descriptors), so only the atomic networks see a double
-    backward; the AEVs and derivative pieces kept between epochs (nnpdistill.descriptor_cache) when they fit
+(b) nnpdistill.nnp.train: neighbour lists found once per frame, each atom's neighbours in one padded row, AEV
+    derivatives contracted analytically (nnpdistill.nnp.descriptors), so only the atomic networks see a double
+    backward; the AEVs and derivative pieces kept between epochs (nnpdistill.nnp.descriptor_cache) when they fit
     --cache-gb, as the trainer does. Both one-time costs (neighbour lists, cache) are printed apart, and the
     ratio is given for a later epoch, for the first epoch with the cache built, and without the cache.
 Both start from the same weights; the first batch's loss of each is printed and must agree. Both take an AdamW
@@ -27,15 +27,15 @@ import torch
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from nnpdistill import dataset  # noqa: E402
-from nnpdistill.model import NNP, AEVSettings, ModelSettings  # noqa: E402
+from nnpdistill import dataset# noqa: E402
+from nnpdistill.nnp.model import NNP, AEVSettings, ModelSettings  # noqa: E402
 from nnpdistill.units import HARTREE_TO_EV  # noqa: E402
-from nnpdistill.nnp_data import Data  # noqa: E402
-from nnpdistill.train import fit_self_energies, loss_terms  # noqa: E402
+from nnpdistill.nnp.nnp_data import Data  # noqa: E402
+from nnpdistill.nnp.train import fit_self_energies, loss_terms  # noqa: E402
 
 
 def sample_frames(n_frames):
-    from nnpdistill.npt import NPTSettings, sample
+    from nnpdistill.sample.npt import NPTSettings, sample
     from nnpdistill.potential import Potential
 
     settings = NPTSettings(temperature_K=2000.0, pressure_bar=1.0, timestep_fs=1.0, relax_steps=2000,
@@ -105,7 +105,7 @@ def fast_epoch(model, data, device, batch_size=64, force_weight=0.1, max_batches
 
 
 def rattled(n_cells, n_frames, volume_per_atom):
-    from nnpdistill.structures import crystal
+    from nnpdistill.sample.structures import crystal
 
     atoms = crystal("Ni", "fcc", n_cells)
     atoms.set_cell(atoms.cell * (volume_per_atom * len(atoms) / atoms.get_volume()) ** (1 / 3), scale_atoms=True)

@@ -10,7 +10,7 @@ import argparse
 import numpy as np
 
 from nnpdistill import dataset
-from nnpdistill.distill import calibrate_delta_h
+from nnpdistill.select.distill import calibrate_delta_h
 from nnpdistill.paper import TABLE_S3_SELECTED
 
 LEVELS = sorted(TABLE_S3_SELECTED)

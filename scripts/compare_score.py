@@ -7,9 +7,9 @@ import logging
 import pandas as pd
 
 from nnpdistill import dataset, figures, logs, tables
-from nnpdistill.active import holdout
-from nnpdistill.ensemble import Ensemble
-from nnpdistill.nnp_data import Data, maes
+from nnpdistill.select.active import holdout
+from nnpdistill.nnp.ensemble import Ensemble
+from nnpdistill.nnp.nnp_data import Data, maes
 
 logs.to_file(snakemake.log[0])
 count = snakemake.params.test_frames

@@ -8,7 +8,7 @@ import pandas as pd
 
 from nnpdistill import dataset, logs, tables
 from nnpdistill.atomic import replacing
-from nnpdistill.distill import cascade
+from nnpdistill.select.distill import cascade
 
 logs.to_file(snakemake.log[0])
 data = dataset.read(snakemake.input[0], element=snakemake.params.element)

@@ -7,10 +7,10 @@ import pandas as pd
 from ase.io import read
 
 from nnpdistill import logs, tables
-from nnpdistill.calculator import NNPCalculator
-from nnpdistill.ensemble import Ensemble
-from nnpdistill.elastic import analyse, strained_frames, undefined
-from nnpdistill.oracle import ASEOracle, EAMOracle
+from nnpdistill.nnp.calculator import NNPCalculator
+from nnpdistill.nnp.ensemble import Ensemble
+from nnpdistill.evaluate.elastic import analyse, strained_frames, undefined
+from nnpdistill.evaluate.oracle import ASEOracle, EAMOracle
 from nnpdistill.potential import Potential
 
 logs.to_file(snakemake.log[0])

@@ -7,7 +7,7 @@ import torch
 
 from nnpdistill import logs, tables
 from nnpdistill.atomic import replacing
-from nnpdistill.ensemble import Ensemble
+from nnpdistill.nnp.ensemble import Ensemble
 from nnpdistill.units import HARTREE_TO_EV
 
 logs.to_file(snakemake.log[0])

@@ -4,7 +4,8 @@ import logging
 
 import pandas as pd
 
-from nnpdistill import dataset, figures, logs, npt, tables
+from nnpdistill import dataset, figures, logs, tables
+from nnpdistill.sample import npt
 
 logs.to_file(snakemake.log[0])
 runs = {}

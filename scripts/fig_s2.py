@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 
 from nnpdistill import dataset, figures, logs, tables
-from nnpdistill.ensemble import Ensemble
-from nnpdistill.nnp_data import Data, maes
+from nnpdistill.nnp.ensemble import Ensemble
+from nnpdistill.nnp.nnp_data import Data, maes
 
 logs.to_file(snakemake.log[0])
 sets = snakemake.params.sets

@@ -1,4 +1,4 @@
-"""MD stability (nnpdistill.properties.md_stability) of the EAM reference or of an ensemble's best member (lowest
+"""MD stability (nnpdistill.evaluate.properties.md_stability) of the EAM reference or of an ensemble's best member (lowest
 validation force MAE): FCC at fcc_K and the liquid at liquid_K (from the unseen liquid set's last frame); time
 to failure and g(r), with the g(r) distance to the EAM's for members."""
 
@@ -8,13 +8,13 @@ import numpy as np
 import pandas as pd
 
 from nnpdistill import dataset, logs, tables
-from nnpdistill.calculator import NNPCalculator
-from nnpdistill.ensemble import Ensemble
+from nnpdistill.nnp.calculator import NNPCalculator
+from nnpdistill.nnp.ensemble import Ensemble
 from nnpdistill.seeds import derive_seed
-from nnpdistill.oracle import EAMCalculator
+from nnpdistill.evaluate.oracle import EAMCalculator
 from nnpdistill.potential import Potential
-from nnpdistill.properties import MDCheck, md_stability
-from nnpdistill.structures import crystal
+from nnpdistill.evaluate.properties import MDCheck, md_stability
+from nnpdistill.sample.structures import crystal
 
 logs.to_file(snakemake.log[0])
 p = snakemake.params.md

@@ -1,4 +1,4 @@
-"""Properties of the EAM reference or of every member of a learning-curve ensemble (nnpdistill.properties):
+"""Properties of the EAM reference or of every member of a learning-curve ensemble (nnpdistill.evaluate.properties):
 Table S6's relaxed crystals, E_bcc - E_fcc, E_hcp - E_fcc, a0, the vacancy formation energy, B and C11/C12/C44,
 all through the same ASE code; for members, also their errors against the reference's row."""
 
@@ -7,12 +7,12 @@ import logging
 import pandas as pd
 
 from nnpdistill import logs, tables
-from nnpdistill.calculator import NNPCalculator
-from nnpdistill.ensemble import Ensemble
-from nnpdistill.oracle import EAMCalculator
+from nnpdistill.nnp.calculator import NNPCalculator
+from nnpdistill.nnp.ensemble import Ensemble
+from nnpdistill.evaluate.oracle import EAMCalculator
 from nnpdistill.potential import Potential
-from nnpdistill.properties import errors, properties
-from nnpdistill.relax import Protocol
+from nnpdistill.evaluate.properties import errors, properties
+from nnpdistill.evaluate.relax import Protocol
 
 logs.to_file(snakemake.log[0])
 protocol = Protocol(**snakemake.params.relax)

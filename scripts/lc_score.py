@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 
 from nnpdistill import dataset, logs, tables
-from nnpdistill.active import holdout
-from nnpdistill.ensemble import Ensemble
-from nnpdistill.nnp_data import Data, predict
+from nnpdistill.select.active import holdout
+from nnpdistill.nnp.ensemble import Ensemble
+from nnpdistill.nnp.nnp_data import Data, predict
 
 logs.to_file(snakemake.log[0])
 momt = dataset.read(snakemake.input.momt)

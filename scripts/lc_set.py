@@ -8,11 +8,11 @@ import logging
 import numpy as np
 
 from nnpdistill import dataset, logs
-from nnpdistill.active import holdout
-from nnpdistill.baselines import farthest_point, grid_subset, mean_aevs, random_subset
-from nnpdistill.model import AEVSettings
+from nnpdistill.select.active import holdout
+from nnpdistill.select.baselines import farthest_point, grid_subset, mean_aevs, random_subset
+from nnpdistill.nnp.model import AEVSettings
 from nnpdistill.seeds import derive_seed
-from nnpdistill.nnp_data import Data
+from nnpdistill.nnp.nnp_data import Data
 
 stream = logs.to_file(snakemake.log[0])
 method, size, draw = snakemake.wildcards.method, snakemake.wildcards.size, int(snakemake.wildcards.draw)

@@ -7,7 +7,7 @@ import logging
 import pandas as pd
 
 from nnpdistill import figures, logs, tables
-from nnpdistill.learning_curve import answer, curves, label_sets, paired, property_summary
+from nnpdistill.evaluate.learning_curve import answer, curves, label_sets, paired, property_summary
 
 logs.to_file(snakemake.log[0])
 p = snakemake.params

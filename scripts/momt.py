@@ -8,7 +8,7 @@ import numpy as np
 
 from nnpdistill import dataset, logs
 from nnpdistill.atomic import replacing
-from nnpdistill.momt import MOMTRun, MOMTSettings, phase_crossings
+from nnpdistill.sample.momt import MOMTRun, MOMTSettings, phase_crossings
 from nnpdistill.potential import Potential
 
 stream = logs.to_file(snakemake.log["main"])

@@ -9,8 +9,8 @@ import logging
 import numpy as np
 
 from nnpdistill import dataset, figures, logs, tables
-from nnpdistill.momt import phase_crossings
-from nnpdistill.reweight import melting_temperature, thermo_table
+from nnpdistill.sample.momt import phase_crossings
+from nnpdistill.sample.reweight import melting_temperature, thermo_table
 
 logs.to_file(snakemake.log[0])
 data = dataset.read(snakemake.input[0])

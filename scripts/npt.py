@@ -3,7 +3,8 @@
 import logging
 import time
 
-from nnpdistill import dataset, logs, npt
+from nnpdistill import dataset, logs
+from nnpdistill.sample import npt
 from nnpdistill.potential import Potential
 
 log = logs.to_file(snakemake.log["main"])

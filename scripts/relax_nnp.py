@@ -8,9 +8,9 @@ from ase.io import write
 
 from nnpdistill import logs
 from nnpdistill.atomic import replacing
-from nnpdistill.calculator import NNPCalculator
-from nnpdistill.ensemble import Ensemble
-from nnpdistill.relax import Protocol, relax_ase, start
+from nnpdistill.nnp.calculator import NNPCalculator
+from nnpdistill.nnp.ensemble import Ensemble
+from nnpdistill.evaluate.relax import Protocol, relax_ase, start
 
 logs.to_file(snakemake.log[0])
 element, structure = snakemake.params.element, snakemake.wildcards.structure

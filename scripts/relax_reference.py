@@ -8,7 +8,7 @@ from ase.io import write
 from nnpdistill import logs
 from nnpdistill.atomic import replacing
 from nnpdistill.potential import Potential
-from nnpdistill.relax import Protocol, relax_eam, start
+from nnpdistill.evaluate.relax import Protocol, relax_eam, start
 
 logs.to_file(snakemake.log["main"])
 element, structure = snakemake.wildcards.element, snakemake.wildcards.structure

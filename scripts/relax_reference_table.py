@@ -7,7 +7,7 @@ import pandas as pd
 
 from nnpdistill import logs, tables
 from nnpdistill.paper import RELAXATION_ROWS
-from nnpdistill.relax import bond_length_ratio
+from nnpdistill.evaluate.relax import bond_length_ratio
 
 PAPER = RELAXATION_ROWS["Reference (EAM)"]
 

@@ -8,7 +8,7 @@ import logging
 import pandas as pd
 
 from nnpdistill import logs, tables
-from nnpdistill.ensemble import Ensemble
+from nnpdistill.nnp.ensemble import Ensemble
 from nnpdistill.units import HARTREE_TO_EV
 
 logs.to_file(snakemake.log[0])

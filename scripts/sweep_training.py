@@ -35,13 +35,13 @@ def run_one(args):
     import torch
 
     from nnpdistill import dataset
-    from nnpdistill.calculator import NNPCalculator
-    from nnpdistill.model import AEVSettings, ModelSettings
+    from nnpdistill.nnp.calculator import NNPCalculator
+    from nnpdistill.nnp.model import AEVSettings, ModelSettings
     from nnpdistill.potential import Potential
-    from nnpdistill.oracle import EAMCalculator
-    from nnpdistill.properties import errors, properties
-    from nnpdistill.nnp_data import Data, maes
-    from nnpdistill.train import Trainer, TrainSettings
+    from nnpdistill.evaluate.oracle import EAMCalculator
+    from nnpdistill.evaluate.properties import errors, properties
+    from nnpdistill.nnp.nnp_data import Data, maes
+    from nnpdistill.nnp.train import Trainer, TrainSettings
 
     settings_changes, momt_path, n_frames, holdout, test_frames, seed = args
     torch.set_num_threads(1)

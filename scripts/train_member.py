@@ -7,11 +7,11 @@ import torch
 
 from nnpdistill import dataset, logs
 from nnpdistill.atomic import replacing
-from nnpdistill.ensemble import Ensemble
-from nnpdistill.model import ModelSettings
+from nnpdistill.nnp.ensemble import Ensemble
+from nnpdistill.nnp.model import ModelSettings
 from nnpdistill.seeds import derive_seed
-from nnpdistill.nnp_data import Data
-from nnpdistill.train import HISTORY_COLUMNS, Trainer, TrainSettings
+from nnpdistill.nnp.nnp_data import Data
+from nnpdistill.nnp.train import HISTORY_COLUMNS, Trainer, TrainSettings
 
 stream = logs.to_file(snakemake.log[0])
 cfg = snakemake.params.train

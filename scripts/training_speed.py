@@ -9,11 +9,11 @@ import pandas as pd
 import torch
 
 from nnpdistill import dataset, logs, tables
-from nnpdistill.model import ModelSettings
+from nnpdistill.nnp.model import ModelSettings
 from nnpdistill.seeds import derive_seed
 from nnpdistill.paper import TRAINING_SPEED_S_PER_EPOCH
-from nnpdistill.nnp_data import Data
-from nnpdistill.train import Trainer, TrainSettings
+from nnpdistill.nnp.nnp_data import Data
+from nnpdistill.nnp.train import Trainer, TrainSettings
 
 stream = logs.to_file(snakemake.log[0])
 cfg = snakemake.params.train

@@ -8,9 +8,9 @@ import numpy as np
 from ase.data import atomic_numbers
 
 from nnpdistill import dataset, logs
-from nnpdistill.oracle import EAMOracle
+from nnpdistill.evaluate.oracle import EAMOracle
 from nnpdistill.potential import Potential
-from nnpdistill.relax import bond_length_ratio, scale_frames
+from nnpdistill.evaluate.relax import bond_length_ratio, scale_frames
 
 stream = logs.to_file(snakemake.log[0])
 spec = snakemake.params.translated

@@ -1,11 +1,11 @@
-"""An unseen test set (nnpdistill.unseen): short EAM MD of a structure no sampling stage visits, labelled by
+"""An unseen test set (nnpdistill.evaluate.unseen): short EAM MD of a structure no sampling stage visits, labelled by
 the EAM oracle. Nothing selects, trains or tunes on it."""
 
 import logging
 
 from nnpdistill import dataset, logs
 from nnpdistill.potential import Potential
-from nnpdistill.unseen import MDSettings, make
+from nnpdistill.evaluate.unseen import MDSettings, make
 
 logs.to_file(snakemake.log.main)
 name, element = snakemake.wildcards.name, snakemake.wildcards.element

@@ -3,9 +3,9 @@
 import sys
 
 from nnpdistill import dataset
-from nnpdistill.momt import LearningSchedule, MOMTRun, MOMTSettings
+from nnpdistill.sample.momt import LearningSchedule, MOMTRun, MOMTSettings
 from nnpdistill.potential import Potential
-from nnpdistill.wang_landau import Window
+from nnpdistill.sample.wang_landau import Window
 from tests.conftest import POTENTIAL_FILE
 
 SETTINGS = MOMTSettings(

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 import torch
 
-from nnpdistill.active import cascade_plan, select, sequential_plan
-from nnpdistill.distill import cascade
-from nnpdistill.model import NNP, AEVSettings, ModelSettings
-from nnpdistill.nnp_data import Data
+from nnpdistill.select.active import cascade_plan, select, sequential_plan
+from nnpdistill.select.distill import cascade
+from nnpdistill.nnp.model import NNP, AEVSettings, ModelSettings
+from nnpdistill.nnp.nnp_data import Data
 from tests.test_train import rattled_frames
 
 

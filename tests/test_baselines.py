@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from nnpdistill.baselines import farthest_point, mean_aevs, random_subset
-from nnpdistill.model import NNP, AEVSettings, ModelSettings
-from nnpdistill.nnp_data import Data
+from nnpdistill.select.baselines import farthest_point, mean_aevs, random_subset
+from nnpdistill.nnp.model import NNP, AEVSettings, ModelSettings
+from nnpdistill.nnp.nnp_data import Data
 from tests.test_train import rattled_frames
 
 
@@ -33,7 +33,7 @@ def test_mean_aevs_tell_compressed_from_expanded_frames():
 
 
 def test_grid_subset_hits_the_size_and_keeps_frames_apart_in_o_and_h():
-    from nnpdistill.baselines import grid_subset
+    from nnpdistill.select.baselines import grid_subset
 
     rng = np.random.default_rng(0)
     o, h = rng.uniform(0, 30, 3000), rng.uniform(-150, -130, 3000)

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from nnpdistill import dataset
-from nnpdistill.active import holdout
+from nnpdistill.select.active import holdout
 from tests.workflow_helpers import config_from, snakemake
 
 

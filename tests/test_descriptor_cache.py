@@ -4,13 +4,13 @@ import numpy as np
 import torch
 
 from nnpdistill import dataset
-from nnpdistill.descriptor_cache import CachedBatch
-from nnpdistill.descriptors import energies_and_forces
-from nnpdistill.model import NNP, AEVSettings, ModelSettings
-from nnpdistill.neighbors import Blocks
-from nnpdistill.structures import crystal
-from nnpdistill.nnp_data import Data
-from nnpdistill.train import Trainer, TrainSettings, loss_terms
+from nnpdistill.nnp.descriptor_cache import CachedBatch
+from nnpdistill.nnp.descriptors import energies_and_forces
+from nnpdistill.nnp.model import NNP, AEVSettings, ModelSettings
+from nnpdistill.nnp.neighbors import Blocks
+from nnpdistill.sample.structures import crystal
+from nnpdistill.nnp.nnp_data import Data
+from nnpdistill.nnp.train import Trainer, TrainSettings, loss_terms
 
 SYMBOLS = ("Ni", "Nb")
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from nnpdistill.distill import calibrate_delta_h, cascade, reduce
+from nnpdistill.select.distill import calibrate_delta_h, cascade, reduce
 
 
 def brute_force(o, h, delta_o, delta_h):

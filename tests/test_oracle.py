@@ -5,10 +5,10 @@ import pytest
 from ase.calculators.emt import EMT
 
 from nnpdistill.dataset import Dataset
-from nnpdistill.lammps_driver import Simulation
-from nnpdistill.oracle import ASEOracle, EAMOracle
-from nnpdistill.relax import scale_frames
-from nnpdistill.structures import crystal
+from nnpdistill.sample.lammps_driver import Simulation
+from nnpdistill.evaluate.oracle import ASEOracle, EAMOracle
+from nnpdistill.evaluate.relax import scale_frames
+from nnpdistill.sample.structures import crystal
 
 
 def frames_of(element, scales, seed=0):
@@ -52,8 +52,8 @@ def test_translated_frames_take_the_new_element_and_scale():
 
 def test_elastic_constants_of_eam_fcc_ni_from_energies(potential):
     """The Ni-Nb EAM's FCC Ni: B = (C11 + 2 C12) / 3 must agree with the equation of state's bulk modulus."""
-    from nnpdistill.elastic import analyse, strained_frames
-    from nnpdistill.relax import relax_eam, start
+    from nnpdistill.evaluate.elastic import analyse, strained_frames
+    from nnpdistill.evaluate.relax import relax_eam, start
 
     relaxed = relax_eam(start("Ni", "fcc"), potential).atoms
     frames, labels = strained_frames(relaxed)
@@ -74,7 +74,7 @@ def test_eam_oracle_mixes_tilted_and_orthogonal_boxes(potential):
 
 
 def test_equation_of_state_without_a_minimum_gives_nan_not_an_error():
-    from nnpdistill.elastic import analyse, strained_frames
+    from nnpdistill.evaluate.elastic import analyse, strained_frames
 
     atoms = crystal("Ni", "fcc", 2)
     frames, labels = strained_frames(atoms)

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from nnpdistill.order import order_parameter, order_parameter_box
-from nnpdistill.structures import crystal
+from nnpdistill.sample.order import order_parameter, order_parameter_box
+from nnpdistill.sample.structures import crystal
 
 
 @pytest.mark.parametrize("n", [1, 2, 3])
@@ -82,7 +82,7 @@ def test_box_fast_path_equals_general_function():
 
 
 def test_crystallinity_sees_order_that_o_misses():
-    from nnpdistill.order import crystallinity
+    from nnpdistill.sample.order import crystallinity
 
     atoms = crystal("Ni", "fcc", 2)
     edge = atoms.cell[0, 0]

@@ -12,12 +12,12 @@ from ase.calculators.calculator import Calculator, all_changes
 from ase.calculators.eam import EAM
 from ase.io import read, write
 
-from nnpdistill.calculator import NNPCalculator
-from nnpdistill.lammps_driver import Simulation
-from nnpdistill.model import NNP, ModelSettings
-from nnpdistill.relax import (Protocol, bond_length_ratio, relax_ase, relax_eam, scale_frames, shortest_bond, start,
+from nnpdistill.nnp.calculator import NNPCalculator
+from nnpdistill.sample.lammps_driver import Simulation
+from nnpdistill.nnp.model import NNP, ModelSettings
+from nnpdistill.evaluate.relax import (Protocol, bond_length_ratio, relax_ase, relax_eam, scale_frames, shortest_bond, start,
                               translate)
-from nnpdistill.structures import crystal
+from nnpdistill.sample.structures import crystal
 from tests.conftest import POTENTIAL_FILE
 
 

@@ -106,12 +106,12 @@ def _dry_run_with(copy, test_run, tmp_path):
 @pytest.mark.slow
 @pytest.mark.parametrize("module, edit, expected, excluded", [
     # A docstring and a comment are no code: nothing reruns.
-    ("train.py", lambda s: s.replace('"""', '"""Edited. ', 1) + "\n# a comment\n", set(), set()),
-    ("train.py", lambda s: s + "\n_EDITED = 1\n", {"train_member", "ensemble", "fig_s2", "relax_nnp"},
+    ("nnp/train.py", lambda s: s.replace('"""', '"""Edited. ', 1) + "\n# a comment\n", set(), set()),
+    ("nnp/train.py", lambda s: s + "\n_EDITED = 1\n", {"train_member", "ensemble", "fig_s2", "relax_nnp"},
      SAMPLING | {"training_set", "distill_grid", "fig_s1a", "fig_s3"}),
     ("figures.py", lambda s: s + "\n_EDITED = 1\n", {"fig_s1a", "fig_s3", "momt_maps", "write_report"},
      SAMPLING - {"momt_thermo"} | {"train_member", "training_set", "distill_grid", "relax_nnp"}),
-    ("order.py", lambda s: s + "\n_EDITED = 1\n", {"npt", "momt", "train_member"}, set()),
+    ("sample/order.py", lambda s: s + "\n_EDITED = 1\n", {"npt", "momt", "train_member"}, set()),
 ])
 def test_editing_package_code_reruns_the_jobs_that_run_it(test_run, tmp_path, module, edit, expected, excluded):
     copy = _code_copy(tmp_path)

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from nnpdistill.reweight import melting_temperature, thermo_table
+from nnpdistill.sample.reweight import melting_temperature, thermo_table
 from nnpdistill.units import K_B_EV
 
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from nnpdistill.stats import mean_ci, paired_difference_ci
+from nnpdistill.evaluate.stats import mean_ci, paired_difference_ci
 
 
 def test_mean_interval_covers_the_true_mean_at_about_its_level():

@@ -10,15 +10,15 @@ import pytest
 import torch
 
 from nnpdistill import dataset
-from nnpdistill.calculator import NNPCalculator
-from nnpdistill.ensemble import Ensemble, ModelFileError
-from nnpdistill.descriptors import energies_and_forces
-from nnpdistill.model import NNP, AEVSettings, ModelSettings
+from nnpdistill.nnp.calculator import NNPCalculator
+from nnpdistill.nnp.ensemble import Ensemble, ModelFileError
+from nnpdistill.nnp.descriptors import energies_and_forces
+from nnpdistill.nnp.model import NNP, AEVSettings, ModelSettings
 from nnpdistill.units import HARTREE_TO_EV
-from nnpdistill.neighbors import flat_batch, frame_pairs
-from nnpdistill.structures import crystal
-from nnpdistill.nnp_data import Data
-from nnpdistill.train import Trainer, TrainingError, TrainSettings, fit_self_energies, learning_rate, loss_terms
+from nnpdistill.nnp.neighbors import flat_batch, frame_pairs
+from nnpdistill.sample.structures import crystal
+from nnpdistill.nnp.nnp_data import Data
+from nnpdistill.nnp.train import Trainer, TrainingError, TrainSettings, fit_self_energies, learning_rate, loss_terms
 from tests.conftest import REPO
 
 SMALL = ModelSettings(("Ni",), hidden=(16, 8))
@@ -286,7 +286,7 @@ def test_ensemble_calculator_gives_stress_by_finite_differences_and_atomic_sprea
 
 
 def test_a_step_budget_sets_the_epochs_from_the_set_size(tmp_path):
-    from nnpdistill.train import epochs_for
+    from nnpdistill.nnp.train import epochs_for
 
     settings = small_settings(steps=40, schedule="cosine", min_learning_rate=1e-5)
     assert epochs_for(settings, 16) == 10 and epochs_for(settings, 160) == 1 and epochs_for(settings, 17) == 8

@@ -3,9 +3,9 @@
 import numpy as np
 import torch
 
-from nnpdistill.model import NNP, AEVSettings, ModelSettings
-from nnpdistill.nnp_data import Data
-from nnpdistill.uncertainty import atomic_energies, atomic_uncertainty, threshold, uncertain_frames
+from nnpdistill.nnp.model import NNP, AEVSettings, ModelSettings
+from nnpdistill.nnp.nnp_data import Data
+from nnpdistill.select.uncertainty import atomic_energies, atomic_uncertainty, threshold, uncertain_frames
 from tests.test_train import rattled_frames
 
 
@@ -43,7 +43,7 @@ def test_atomic_spread_of_real_models():
     spread = atomic_uncertainty(atomic_energies(members, data))
     assert spread.shape == (4, 32) and (spread > 0).all()
     # Per-atom energies sum to the frame energy of each member.
-    from nnpdistill.nnp_data import predict
+    from nnpdistill.nnp.nnp_data import predict
 
     energy, _ = predict(members[1], data)
     np.testing.assert_allclose(atomic_energies(members, data)[1].sum(axis=1), energy, rtol=1e-6)

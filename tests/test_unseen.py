@@ -8,12 +8,12 @@ from ase import Atoms
 from ase.calculators.calculator import Calculator, all_changes
 from ase.neighborlist import neighbor_list
 
-from nnpdistill.lammps_driver import Simulation
-from nnpdistill.oracle import EAMCalculator
-from nnpdistill.properties import MDCheck, md_stability, properties, vacancy_formation_energy
-from nnpdistill.relax import relax_eam, start
-from nnpdistill.structures import crystal
-from nnpdistill.unseen import SETS, MDSettings, UnseenSetError, make, twinned_fcc
+from nnpdistill.sample.lammps_driver import Simulation
+from nnpdistill.evaluate.oracle import EAMCalculator
+from nnpdistill.evaluate.properties import MDCheck, md_stability, properties, vacancy_formation_energy
+from nnpdistill.evaluate.relax import relax_eam, start
+from nnpdistill.sample.structures import crystal
+from nnpdistill.evaluate.unseen import SETS, MDSettings, UnseenSetError, make, twinned_fcc
 
 TINY = MDSettings(n_frames=4, equilibrate_steps=200, sample_every=20)
 

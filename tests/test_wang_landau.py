@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from nnpdistill.units import K_B_EV
-from nnpdistill.wang_landau import WangLandauBias, Window
+from nnpdistill.sample.wang_landau import WangLandauBias, Window
 
 WINDOW = Window(-165.0, -125.0, 60, -5.0, 40.0, 110)
 

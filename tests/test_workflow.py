@@ -73,7 +73,7 @@ def test_same_config_gives_byte_identical_datasets(test_run, tmp_path):
 
 @pytest.mark.slow
 def test_momt_walker_crosses_between_crystal_and_liquid(test_run):
-    from nnpdistill.momt import phase_crossings
+    from nnpdistill.sample.momt import phase_crossings
 
     with np.load(test_run / "results/ni32/momt_bias.npz") as record:
         trace, learn_start = record["trace"], int(record["learn_start"])
@@ -88,7 +88,7 @@ def test_momt_walker_crosses_between_crystal_and_liquid(test_run):
 def test_momt_frames_carry_unbiased_eam_labels(test_run, potential):
     from ase import Atoms
 
-    from nnpdistill.lammps_driver import Simulation
+    from nnpdistill.sample.lammps_driver import Simulation
 
     data = dataset.read(test_run / "results/ni32/momt.h5")
     assert len(data) == 200 and np.ptp(data.extras["factor"]) > 0.0
@@ -102,7 +102,7 @@ def test_momt_frames_carry_unbiased_eam_labels(test_run, potential):
 
 @pytest.mark.slow
 def test_reweighting_a_plain_npt_run_to_its_own_temperature(test_run):
-    from nnpdistill.reweight import thermo_table
+    from nnpdistill.sample.reweight import thermo_table
 
     data = dataset.read(test_run / "results/ni32/npt_liquid.h5")
     H = data.extras["H"]
@@ -117,8 +117,8 @@ def test_reweighting_a_plain_npt_run_to_its_own_temperature(test_run):
 def test_ensembles_load_as_ase_calculators_with_their_tables_and_fig_s2(test_run):
     import torch
 
-    from nnpdistill.calculator import NNPCalculator
-    from nnpdistill.structures import crystal
+    from nnpdistill.nnp.calculator import NNPCalculator
+    from nnpdistill.sample.structures import crystal
 
     s4 = pd.read_csv(test_run / "results/tables/table_s4_self_energies.csv")
     assert list(s4["training_set"]) == ["ni32_fcc", "ni32_liquid", "ni32_momt"] and (s4["element"] == "Ni").all()

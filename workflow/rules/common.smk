@@ -104,15 +104,15 @@ if workflow.is_main_process:
 
 
 def add_code_params():
-    """Give every rule that runs a script the param `code`: a fingerprint of the script and of the nnpdistill
-    modules it imports (nnpdistill/codehash.py), so Snakemake's params trigger reruns a job when the code it runs
+    """Each script's jobs get the param `code`, a fingerprint of the script and of the nnpdistill modules it
+    imports (nnpdistill/codehash.py), so Snakemake's params trigger reruns a job when the code it runs
     changes, and not when a comment does. The profiles leave out Snakemake's `code` trigger, which watches the
     script's text only."""
     from nnpdistill.codehash import fingerprint
 
-    for _rule in workflow.rules:
-        if _rule.script:
-            _rule.set_params(code=fingerprint(Path(_rule.snakefile).parent / _rule.script))
+    for step in workflow.rules:
+        if step.script:
+            step.set_params(code=fingerprint(Path(step.snakefile).parent / step.script))
 
 
 def system(wildcards):
@@ -327,7 +327,7 @@ def report_inputs(wildcards):
 
 # --- benchmark (workflow/rules/benchmark.smk) ------------------------------------------------------------------
 def lc_sets(system):
-    from nnpdistill.learning_curve import set_names
+    from nnpdistill.evaluate.learning_curve import set_names
 
     b = config["benchmark"]
     return set_names(system, b["methods"], b["sizes"], b["random_draws"])
@@ -379,6 +379,6 @@ def lc_md_inputs(wildcards):
 
 def lc_fcc_bond(system):
     """The FCC start of the MD check: ASE's reference bond length of the element (Ni 2.49 A; the EAM's 2.486)."""
-    from nnpdistill.structures import nearest_neighbour_distance
+    from nnpdistill.sample.structures import nearest_neighbour_distance
 
     return nearest_neighbour_distance(config["systems"][system]["element"])

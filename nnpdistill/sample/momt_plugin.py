@@ -1,4 +1,4 @@
-"""Build and load the LAMMPS plugin `fix momt/bias` (nnpdistill/plugin/fix_momt_bias.cpp).
+"""Build and load the LAMMPS plugin `fix momt/bias` (nnpdistill/sample/plugin/fix_momt_bias.cpp).
 
 The plugin evaluates a frozen MOMT bias in C++, so a production run makes no Python call per step. It is
 compiled on first use with the system C++ compiler ($CXX, else g++) against the headers that the PyPI

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .units import K_B_EV
+from ..units import K_B_EV
 
 
 def _basis(t):

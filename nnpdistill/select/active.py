@@ -3,7 +3,7 @@
 Cascade mode (Table S3): start from the frames the coarsest level kept; round 1 offers the frames deleted at the
 coarsest level, and each later round those deleted at the next finer level. Sequential mode (Note 4.1): split
 the frames into consecutive chunks; start from the first chunk, and each later chunk is a round's candidates.
-In a round, the candidates are scored with the current ensemble (nnpdistill.uncertainty) and those with any
+In a round, the candidates are scored with the current ensemble (nnpdistill.select.uncertainty) and those with any
 atom above mu + k sigma join the training set.
 """
 
@@ -17,7 +17,7 @@ POPULATIONS = ("candidates", "training")
 
 
 def cascade_plan(levels):
-    """(initial training frames, [(label, candidate frames) per round]) from nnpdistill.distill.cascade levels
+    """(initial training frames, [(label, candidate frames) per round]) from nnpdistill.select.distill.cascade levels
     (finest first): rounds go from the coarsest level's deletions to the finest's."""
     rounds = [(f"delta_o={lv.delta_o:g}", np.sort(lv.deleted)) for lv in reversed(levels)]
     return np.sort(levels[-1].kept), rounds
@@ -42,7 +42,7 @@ class Selection:
 
 
 def select(models, data, candidates, training, k=4.0, population="candidates"):
-    """Score the candidate frames of nnpdistill.train.Data with an ensemble; population names the atoms whose
+    """Score the candidate frames of nnpdistill.nnp.train.Data with an ensemble; population names the atoms whose
     UQ sets mu and sigma: the candidates themselves or the current training frames."""
     if population not in POPULATIONS:
         raise ValueError(f"population must be one of {POPULATIONS}, got {population!r}")

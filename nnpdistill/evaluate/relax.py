@@ -15,9 +15,9 @@ from ase.filters import FrechetCellFilter
 from ase.neighborlist import neighbor_list
 from ase.optimize import BFGS, FIRE
 
-from .lammps_driver import Simulation
-from .structures import crystal
-from .units import BAR_TO_EV_PER_A3
+from ..sample.lammps_driver import Simulation
+from ..sample.structures import crystal
+from ..units import BAR_TO_EV_PER_A3
 
 # The cell counts of Tables S6 and S7: FCC 32 atoms, BCC 54, HCP 48 (4-atom orthorhombic cells, the near-cubic
 # 3 x 2 x 2 arrangement: 7.3 x 8.5 x 8.0 Angstrom for Ni).

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 from ase.data import atomic_masses, atomic_numbers
 
-from .atomic import replacing
-from .units import BAR_TO_EV_PER_A3
+from ..atomic import replacing
+from ..units import BAR_TO_EV_PER_A3
 
 
 

@@ -9,7 +9,7 @@ The run samples exp(-(H + dH(H, O)) / kT0) at T0, P0 with H = U + P0*V. From Phi
 U and W_pair are read from pair-only computes that a `fix ave/time 1 1 1` keeps tallied every step.
 
 Two engines with the same forces, virial and energy: MOMT, a Python callback (fix external) that can learn,
-and FrozenMOMT, the C++ plugin fix momt/bias (nnpdistill.momt_plugin) for a bias that does not change, which
+and FrozenMOMT, the C++ plugin fix momt/bias (nnpdistill.sample.momt_plugin) for a bias that does not change, which
 spares production runs the Python call on every step.
 """
 
@@ -23,7 +23,7 @@ from lammps import LMP_STYLE_ATOM, LMP_STYLE_GLOBAL, LMP_TYPE_ARRAY, LMP_TYPE_SC
 from . import momt_plugin
 
 from .order import order_parameter_box
-from .units import BAR_TO_EV_PER_A3
+from ..units import BAR_TO_EV_PER_A3
 
 log = logging.getLogger(__name__)
 

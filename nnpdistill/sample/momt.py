@@ -30,11 +30,11 @@ import numpy as np
 from ase.data import atomic_numbers
 from tqdm import tqdm
 
-from .atomic import replacing
-from .dataset import Dataset
+from ..atomic import replacing
+from ..dataset import Dataset
 from .lammps_driver import Simulation
 from .momt_dynamics import MOMT, FrozenMOMT
-from .seeds import derive_seed
+from ..seeds import derive_seed
 from .order import crystallinity
 from .structures import crystal
 from .wang_landau import WangLandauBias, Window

@@ -8,7 +8,7 @@ import torch
 from .descriptor_cache import DescriptorCache, estimate_bytes
 from .descriptors import energies_and_forces
 from .neighbors import FrameLists, flat_batch, gather_blocks
-from .units import HARTREE_TO_EV
+from ..units import HARTREE_TO_EV
 
 
 class DataError(ValueError):
@@ -47,7 +47,7 @@ class Data:
                               computer.radial_len + computer.angular_len)
 
     def cache_descriptors(self, aev_computer, max_bytes, device="cpu", progress=None):
-        """Keep every frame's AEV and its derivative pieces (nnpdistill.descriptor_cache) for later batches of
+        """Keep every frame's AEV and its derivative pieces (nnpdistill.nnp.descriptor_cache) for later batches of
         float32 on device, if the estimate fits max_bytes; returns the estimate (bytes) and whether it was built."""
         computer = self.aev.computer(len(self.counts[0]))
         if any(not torch.equal(a.cpu(), b.cpu()) for a, b in zip(computer.buffers(), aev_computer.buffers())):
@@ -78,7 +78,7 @@ class Data:
         return blocks, positions, energy, forces
 
     def flat_batch(self, frames, dtype=torch.float32):
-        """The same frames in TorchANI's flat layout (nnpdistill.neighbors.Batch), for the autograd path."""
+        """The same frames in TorchANI's flat layout (nnpdistill.nnp.neighbors.Batch), for the autograd path."""
         frames = np.asarray(frames)
         return flat_batch(self.positions[frames], self.cells[frames], self.species[frames], self.aev.radial_cutoff,
                           self.aev.angular_cutoff, dtype)

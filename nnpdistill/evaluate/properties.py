@@ -1,11 +1,11 @@
-"""Physical properties of any ASE calculator (an NNP, or the EAM through nnpdistill.oracle.EAMCalculator), all
+"""Physical properties of any ASE calculator (an NNP, or the EAM through nnpdistill.evaluate.oracle.EAMCalculator), all
 through the same code, and their errors against a reference's.
 
-- Relaxed FCC (32 atoms), BCC (54) and HCP (48) as in Table S6 (nnpdistill.relax): bond length l_b (Angstrom),
+- Relaxed FCC (32 atoms), BCC (54) and HCP (48) as in Table S6 (nnpdistill.evaluate.relax): bond length l_b (Angstrom),
   energy per atom (eV), E_bcc - E_fcc and E_hcp - E_fcc (meV/atom), the FCC lattice constant a0 (Angstrom).
 - Vacancy formation energy (eV): a relaxed 108-atom FCC cell, one atom removed, the atoms relaxed at fixed box:
   E_f = E(N-1) - (N-1)/N E(N).
-- Bulk modulus and C11, C12, C44 of relaxed FCC (GPa), nnpdistill.elastic.
+- Bulk modulus and C11, C12, C44 of relaxed FCC (GPa), nnpdistill.evaluate.elastic.
 - MD stability: Langevin NVT with the calculator from a crystal or a liquid; the time (ps) until the smallest
   interatomic distance falls below min_distance_A or the potential energy runs away, and the radial distribution
   function for comparison with the reference's.
@@ -23,7 +23,7 @@ from ase.neighborlist import neighbor_list
 from .elastic import analyse, strained_frames
 from .oracle import ASEOracle
 from .relax import Protocol, relax_ase, start
-from .structures import crystal
+from ..sample.structures import crystal
 
 STRUCTURES = ("fcc", "bcc", "hcp")
 

@@ -4,7 +4,7 @@ sampling on each frame's mean AEV (a cheap structural fingerprint)."""
 import numpy as np
 import torch
 
-from .descriptors import aev_with_derivatives
+from ..nnp.descriptors import aev_with_derivatives
 
 
 def random_subset(n_frames, size, seed):
@@ -16,7 +16,7 @@ def random_subset(n_frames, size, seed):
 
 @torch.no_grad()
 def mean_aevs(aev_computer, data, batch_size=64):
-    """Each frame's AEV averaged over its atoms: (frames, AEV length), for nnpdistill.train.Data."""
+    """Each frame's AEV averaged over its atoms: (frames, AEV length), for nnpdistill.nnp.train.Data."""
     out = []
     for start in range(0, data.n_frames, batch_size):
         frames = np.arange(start, min(start + batch_size, data.n_frames))
@@ -43,7 +43,7 @@ def farthest_point(features, size, first=0):
 
 
 def grid_subset(o, h, size, delta_h, iterations=40):
-    """The (O, H) grid reduction alone (nnpdistill.distill.reduce, walk order = frame order) at the delta_o
+    """The (O, H) grid reduction alone (nnpdistill.select.distill.reduce, walk order = frame order) at the delta_o
     whose kept count comes closest to size: returns (kept frame indices, delta_o). delta_h in eV. The count falls
     as delta_o grows (not strictly: the walk order matters), so delta_o is bisected on a log scale."""
     from .distill import reduce

@@ -10,7 +10,7 @@ import torch
 from ase.calculators.calculator import Calculator, all_changes
 
 from .ensemble import Ensemble
-from .units import HARTREE_TO_EV
+from ..units import HARTREE_TO_EV
 from .neighbors import flat_batch
 
 

@@ -11,9 +11,9 @@ from ase.calculators.calculator import Calculator, all_changes
 from ase.data import chemical_symbols
 from tqdm import tqdm
 
-from .dataset import Dataset
-from .lammps_driver import Simulation
-from .units import BAR_TO_EV_PER_A3
+from ..dataset import Dataset
+from ..sample.lammps_driver import Simulation
+from ..units import BAR_TO_EV_PER_A3
 
 
 def _relabelled(frames, energy, forces):

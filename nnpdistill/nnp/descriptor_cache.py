@@ -1,7 +1,7 @@
 """AEVs and their derivative pieces kept between epochs.
 
 A training frame's positions never change, so its AEV G and the pieces of dG/dr that the force contraction needs
-(nnpdistill.descriptors.ForceMap) are the same in every epoch. Computing them is over half the cost of a training
+(nnpdistill.nnp.descriptors.ForceMap) are the same in every epoch. Computing them is over half the cost of a training
 step on the CPU; kept in memory, an epoch after the first only gathers them. The price is memory, about 20 kB
 per atom in float32 for a metal at the paper's cutoffs, so the cache is built only when its estimate fits a
 budget (`estimate_bytes`).
@@ -28,7 +28,7 @@ _COMPACT = {"neighbor": torch.int16, "radial_index": torch.int16, "slot": torch.
 
 
 def estimate_bytes(lists, n_radial, n_angular_terms, aev_length, itemsize=4):
-    """Memory (bytes) a cache of every frame of nnpdistill.neighbors.FrameLists would take; n_angular_terms:
+    """Memory (bytes) a cache of every frame of nnpdistill.nnp.neighbors.FrameLists would take; n_angular_terms:
     radial shifts plus angle sections of the angular AEV."""
     band = min(BAND, n_radial)
     total = 0
@@ -48,7 +48,7 @@ def estimate_bytes(lists, n_radial, n_angular_terms, aev_length, itemsize=4):
 
 @dataclass
 class CachedBatch:
-    """A batch whose features are already computed: what nnpdistill.descriptors.energies_and_forces needs."""
+    """A batch whose features are already computed: what nnpdistill.nnp.descriptors.energies_and_forces needs."""
 
     species: torch.Tensor
     frame_of_atom: torch.Tensor

@@ -8,7 +8,7 @@ case dH = 0 at T = T0, where every weight is 1.
 import numpy as np
 import pandas as pd
 
-from .units import K_B_EV
+from ..units import K_B_EV
 
 
 def log_weights(H, bias, temperature_K, reference_K):

@@ -1,10 +1,10 @@
 """Unseen test sets: structures no sampling stage visits, made by short EAM MD and labelled by the oracle.
 
 Every set is a Dataset of one cell (fixed atoms), frames from MD of that cell at the set's temperatures (K),
-then labelled afresh by an oracle (nnpdistill.oracle), so the same code could label them with DFT. Nothing is
+then labelled afresh by an oracle (nnpdistill.evaluate.oracle), so the same code could label them with DFT. Nothing is
 selected, trained or tuned on them: they only score models.
 
-Crystals take the EAM's relaxed lattice (nnpdistill.relax.relax_eam at 0 K). The FCC bulk, vacancy and liquid
+Crystals take the EAM's relaxed lattice (nnpdistill.evaluate.relax.relax_eam at 0 K). The FCC bulk, vacancy and liquid
 run NPT at the system's pressure; the metastable BCC and HCP, the twinned cell and the slabs run NVT at their
 relaxed (or built) cell, so the structure stays what its name says for the few picoseconds sampled.
 The strained set takes FCC 300 K frames and applies a homogeneous symmetric strain with components drawn
@@ -18,13 +18,13 @@ import numpy as np
 from ase.build import fcc100, fcc111
 from ase.data import atomic_numbers
 
-from .dataset import Dataset
-from .lammps_driver import Simulation
-from .seeds import derive_seed
-from .order import order_parameter
+from ..dataset import Dataset
+from ..sample.lammps_driver import Simulation
+from ..seeds import derive_seed
+from ..sample.order import order_parameter
 from .oracle import EAMOracle
 from .relax import relax_eam, start
-from .structures import crystal
+from ..sample.structures import crystal
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Equation of state and cubic elastic constants of a relaxed crystal, from energies alone.
 
-Energies come from an oracle (nnpdistill.oracle: the EAM through LAMMPS, or any ASE calculator such as an NNP),
+Energies come from an oracle (nnpdistill.evaluate.oracle: the EAM through LAMMPS, or any ASE calculator such as an NNP),
 so reference and NNPs go through the same code. Strains are homogeneous; FCC and BCC conventional cells hold
 one atom per lattice point, so no internal relaxation is needed. With V the volume and E(strain):
     uniaxial e_xx = d:             E(d) + E(-d) - 2 E0 = V C11 d^2
@@ -17,7 +17,7 @@ import numpy as np
 from ase.eos import EquationOfState
 from ase.units import GPa
 
-from .dataset import Dataset
+from ..dataset import Dataset
 
 
 @dataclass
@@ -49,7 +49,7 @@ EOS_STRAINS = np.linspace(-0.01, 0.01, 7)
 
 
 def undefined(eos_points=len(EOS_STRAINS)):
-    """Every value NaN: for a crystal whose relaxation collapsed (nnpdistill.relax), which has no state to strain."""
+    """Every value NaN: for a crystal whose relaxation collapsed (nnpdistill.evaluate.relax), which has no state to strain."""
     return Elastic(*(float("nan"),) * 6, np.full(eos_points, np.nan), np.full(eos_points, np.nan))
 
 

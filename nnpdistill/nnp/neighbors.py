@@ -5,7 +5,7 @@
   path of the model (the ASE calculator) and as the reference in tests.
 - `Blocks` (each atom's neighbours in a padded row, the training layout): atom a's row holds every neighbour b
   within the radial cutoff with the vector r_b - r_a + shift, and the slots of those within the angular cutoff.
-  Row-wise data turns the AEV and its derivatives into batched matrix products (nnpdistill.descriptors).
+  Row-wise data turns the AEV and its derivatives into batched matrix products (nnpdistill.nnp.descriptors).
 A frame's positions never change during training, so its lists are found once (`FrameLists.build`) and a
 batch only gathers them.
 """

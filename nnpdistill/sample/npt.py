@@ -12,12 +12,12 @@ import numpy as np
 from ase.data import atomic_numbers
 from tqdm import tqdm
 
-from .dataset import Dataset
+from ..dataset import Dataset
 from .lammps_driver import Simulation
 from .order import order_parameter
-from .seeds import derive_seed
+from ..seeds import derive_seed
 from .structures import crystal
-from .units import BAR_TO_EV_PER_A3
+from ..units import BAR_TO_EV_PER_A3
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""AEVs with their analytic derivatives, for fast force training, in the blocked layout (nnpdistill.neighbors).
+"""AEVs with their analytic derivatives, for fast force training, in the blocked layout (nnpdistill.nnp.neighbors).
 
 Force training needs d(loss)/d(weights) of F = -dE/dr. Done by autograd through the AEV, that is a double
 backward through every pair and triple of the batch, several times the cost of the AEV itself. Here the AEV G
@@ -104,14 +104,14 @@ class ForceMap:
 def triple_sides(n_slots, device=None):
     """Slots (first, second), first < second, of every triple of n_slots angular neighbours, ordered by second
     slot then first: (0, 1), (0, 2), (1, 2), (0, 3), ... The triples of the first j slots are then a prefix, so
-    rows padded to different widths share one layout (nnpdistill.descriptor_cache relies on it)."""
+    rows padded to different widths share one layout (nnpdistill.nnp.descriptor_cache relies on it)."""
     second, first = torch.tril_indices(n_slots, n_slots, -1, device=device)
     return first, second
 
 
 @torch.no_grad()
 def aev_with_derivatives(aev_computer, blocks, positions):
-    """(G (atoms, AEV length), ForceMap) of nnpdistill.neighbors.Blocks at positions (atoms, 3), Angstrom."""
+    """(G (atoms, AEV length), ForceMap) of nnpdistill.nnp.neighbors.Blocks at positions (atoms, 3), Angstrom."""
     radial_term, angular_term = aev_computer.radial, aev_computer.angular
     n_species = aev_computer.num_species
     n_atoms, width = blocks.neighbor.shape
@@ -193,9 +193,9 @@ def aev_with_derivatives(aev_computer, blocks, positions):
 
 
 def energies_and_forces(model, blocks, positions, create_graph=True):
-    """Frame energies (Hartree) and forces (Hartree/Angstrom) of an nnpdistill.model.NNP on Blocks,
+    """Frame energies (Hartree) and forces (Hartree/Angstrom) of an nnpdistill.nnp.model.NNP on Blocks,
     differentiable in the weights; the same values as autograd through the model's AEV."""
-    if hasattr(blocks, "force_map"):  # a nnpdistill.descriptor_cache.CachedBatch
+    if hasattr(blocks, "force_map"):  # a nnpdistill.nnp.descriptor_cache.CachedBatch
         aev, force_map = blocks.aev, blocks.force_map
     else:
         aev, force_map = aev_with_derivatives(model.aev, blocks, positions)

@@ -33,10 +33,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .atomic import replacing
+from ..atomic import replacing
 from .descriptors import energies_and_forces
 from .model import NNP, ModelSettings
-from .units import HARTREE_TO_EV
+from ..units import HARTREE_TO_EV
 
 log = logging.getLogger(__name__)
 

@@ -5,8 +5,8 @@
   up to the new cutoff (23 for 6.9 Angstrom; 55 AEV values for one element).
 - One MLP per element, AEV -> 224 -> 192 -> 160 -> 1 with GELU between layers (86,785 parameters for one element).
 - Energies in Hartree inside the model (TorchANI's unit): E = sum over atoms of (network + self-energy).
-  Forces in Hartree/Angstrom. nnpdistill.calculator converts to eV at the boundary.
-The AEV is computed from precomputed neighbour structures (nnpdistill.neighbors) with TorchANI's own term
+  Forces in Hartree/Angstrom. nnpdistill.nnp.calculator converts to eV at the boundary.
+The AEV is computed from precomputed neighbour structures (nnpdistill.nnp.neighbors) with TorchANI's own term
 modules, so it equals TorchANI's AEVComputer output (tested).
 """
 
@@ -69,7 +69,7 @@ class ModelSettings:
 
 
 class NNP(torch.nn.Module):
-    """Energies (Hartree) of batches of frames (nnpdistill.neighbors.Batch) from positions (Angstrom)."""
+    """Energies (Hartree) of batches of frames (nnpdistill.nnp.neighbors.Batch) from positions (Angstrom)."""
 
     def __init__(self, settings):
         super().__init__()

@@ -1,0 +1,1 @@
+"""Evaluation: relaxations, elastic constants, oracles, properties, unseen sets, learning curves."""

@@ -1,0 +1,1 @@
+"""The NNPs: model, neighbour lists, descriptors, training data, training, ensembles, the ASE calculator."""

@@ -1,0 +1,1 @@
+"""Selecting frames: grid distillation, ensemble uncertainty, active learning, baselines."""
