@@ -33,7 +33,7 @@ def test_learning_curve_sets_follow_their_method_and_avoid_the_held_out_block(be
         sets[path.parent.name] = data.extras["source_index"]
         assert not np.intersect1d(data.extras["source_index"], held).size
         np.testing.assert_array_equal(data.positions, momt.positions[data.extras["source_index"]])
-    distilled = dataset.read(bench_run / "results/ni32/distill/distilled.h5")
+    distilled = dataset.read(bench_run / "results/ni32/active/distilled.h5")
     assert len(sets["ni32_lc_random_8_d0"]) == len(sets["ni32_lc_fps_8_d0"]) == 8
     assert not np.array_equal(sets["ni32_lc_random_8_d0"], sets["ni32_lc_random_8_d1"])
     assert len(sets["ni32_lc_random_distilled_d1"]) == len(distilled)

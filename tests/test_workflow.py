@@ -163,7 +163,7 @@ def test_distillation_cascade_table_and_index(test_run):
 
 @pytest.mark.slow
 def test_active_learning_rounds_chain_and_record_each_frames_origin(test_run):
-    rounds = pd.read_csv(test_run / "results/ni32/distill/rounds.csv")
+    rounds = pd.read_csv(test_run / "results/ni32/active/rounds.csv")
     assert list(rounds["round"]) == list(range(4))
     assert list(rounds["candidates_from"])[1:] == [f"delta_o={d:g}" for d in (3.0, 0.4, 0.05)]
     sizes = rounds["training_size"].to_numpy()
@@ -171,17 +171,17 @@ def test_active_learning_rounds_chain_and_record_each_frames_origin(test_run):
     # Once a round adds nothing, the later ones stop early and keep the same members.
     first_empty = int(np.argmax(rounds["added"].to_numpy()[1:] == 0)) + 1
     assert rounds["stopped_early"].iloc[first_empty + 1:].all()
-    distilled = dataset.read(test_run / "results/ni32/distill/distilled.h5")
+    distilled = dataset.read(test_run / "results/ni32/active/distilled.h5")
     assert len(distilled) == sizes[-1]
     momt = dataset.read(test_run / "results/ni32/momt.h5")
     np.testing.assert_array_equal(distilled.positions, momt.positions[distilled.extras["source_index"]])
     assert set(distilled.extras["al_round"].tolist()) <= set(range(4))
-    assert (test_run / "results/ni32/distill/distilled.extxyz").stat().st_size > 0
+    assert (test_run / "results/ni32/active/distilled.extxyz").stat().st_size > 0
     assert (test_run / "results/figures/active_rounds_ni32.png").stat().st_size > 10_000
 
 
 def test_comparison_scores_distilled_and_baselines_on_unseen_data(test_run):
-    table = pd.read_csv(test_run / "results/ni32/distill/comparison.csv")
+    table = pd.read_csv(test_run / "results/ni32/compare/comparison.csv")
     comparison = table[table["kind"] == "comparison"]
     assert set(comparison["training_set"]) == {"distilled", "random", "fps"}
     assert set(table["test_set"]) == {"momt_heldout", "npt_fcc", "npt_liquid"}
@@ -202,15 +202,15 @@ def test_sequential_mode_rounds_take_consecutive_chunks(test_run, tmp_path):
 
     # A copy (with Snakemake's records), so that the shared test run keeps the test config's results.
     test_run = shutil.copytree(test_run, tmp_path / "run", symlinks=True)
-    result = snakemake(test_run, config_from("test.yaml", tmp_path, sequential), "results/ni32/distill/rounds.csv")
+    result = snakemake(test_run, config_from("test.yaml", tmp_path, sequential), "results/ni32/active/rounds.csv")
     assert result.returncode == 0, result.stderr
-    rounds = pd.read_csv(test_run / "results/ni32/distill/rounds.csv")
+    rounds = pd.read_csv(test_run / "results/ni32/active/rounds.csv")
     assert list(rounds["candidates_from"])[1:] == ["chunk=1", "chunk=2"]
     momt = dataset.read(test_run / "results/ni32/momt.h5")
     pool = len(momt) - round(0.1 * len(momt))
     chunks = np.array_split(np.arange(pool), 3)
     assert rounds["candidates"].iloc[1] == len(chunks[1]) and rounds["training_size"].iloc[0] == len(chunks[0])
-    distilled = dataset.read(test_run / "results/ni32/distill/distilled.h5")
+    distilled = dataset.read(test_run / "results/ni32/active/distilled.h5")
     start = distilled.extras["source_index"][distilled.extras["al_round"] == 0]
     np.testing.assert_array_equal(start, chunks[0])
 
@@ -227,7 +227,7 @@ def test_evaluation_tables_translated_data_and_training_speed(test_run):
     assert "NNP (translated: nb32_translated), best member" in set(s7["row"])
     # The translated data: the distilled Ni frames, stretched by the Nb/Ni BCC bond-length ratio, Nb EAM labels.
     nb = dataset.read(test_run / "results/train/nb32_translated/data.h5")
-    ni = dataset.read(test_run / "results/ni32/distill/distilled.h5")
+    ni = dataset.read(test_run / "results/ni32/active/distilled.h5")
     ratio = reference.loc[("Nb", "bcc"), "bond_length_A"] / reference.loc[("Ni", "bcc"), "bond_length_A"]
     np.testing.assert_allclose(nb.positions, ni.positions * ratio)
     assert set(nb.species.tolist()) == {41} and (nb.energy / nb.n_atoms).mean() < -6.0  # Nb binds at ~-7.3 eV

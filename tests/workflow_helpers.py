@@ -35,8 +35,9 @@ def snakemake(workdir, configfile, *args, cores=2, env=None):
 # What "the same results" means: the datasets byte for byte, and the tables (CSV) of every stage. Not the
 # models (torch.save records nothing run-specific, but a table of their errors is the check that matters), logs,
 # benchmarks or figures (PNG metadata), which hold times.
-RESULT_PATTERNS = ["results/**/*.h5", "results/tables/*.csv", "results/*/distill/*.csv", "results/*/momt_thermo.csv",
-                   "results/train/*/ensemble.csv", "results/figures/*.csv"]
+RESULT_PATTERNS = ["results/**/*.h5", "results/tables/*.csv", "results/*/distill/*.csv", "results/*/active/*.csv",
+                   "results/*/compare/*.csv", "results/*/momt_thermo.csv", "results/train/*/ensemble.csv",
+                   "results/figures/*.csv"]
 
 
 # Wall times (ensemble.csv, training_speed.csv): the only values that may differ between runs.

@@ -106,6 +106,10 @@ class MOMTRun:
         self.sim = None
         self.momt = None
         self.pending = []  # frames taken since the last checkpoint
+        self.visits = np.zeros_like(self.bias.histogram)  # production visits of the (H, O) grid
+        self.trace = []  # (step, H, O, U, bias, factor) rows, every trace_every steps
+        self.n_atoms = n_cells**3 * 4
+        self._traced = 0  # rows of the engine's trace already moved into self.trace
 
     # --- state on disk -----------------------------------------------------------------------------------
     @property

@@ -33,7 +33,7 @@ rule al_select:
         data=lambda wc: f"results/train/{wc.system}_al{int(wc.round) - 1}/data.h5",
     output:
         data="results/train/{system}_al{round}/data.h5",
-        row="results/{system}/distill/round{round}.json",
+        row="results/{system}/active/round{round}.json",
     wildcard_constraints:
         system=_choice(config["active"]["systems"]),
         round=r"[1-9]\d*",
@@ -55,14 +55,14 @@ rule al_select:
 rule al_summary:
     input:
         momt="results/{system}/momt.h5",
-        rows=lambda wc: expand("results/{system}/distill/round{r}.json", system=wc.system, r=range(1, al_rounds() + 1)),
+        rows=lambda wc: expand("results/{system}/active/round{r}.json", system=wc.system, r=range(1, al_rounds() + 1)),
         summaries=lambda wc: expand("results/train/{system}_al{r}/ensemble.csv", system=wc.system,
                                     r=range(al_rounds() + 1)),
         data=lambda wc: f"results/train/{wc.system}_al{al_rounds()}/data.h5",
     output:
-        rounds="results/{system}/distill/rounds.csv",
-        distilled="results/{system}/distill/distilled.h5",
-        extxyz="results/{system}/distill/distilled.extxyz",
+        rounds="results/{system}/active/rounds.csv",
+        distilled="results/{system}/active/distilled.h5",
+        extxyz="results/{system}/active/distilled.extxyz",
         figure=report("results/figures/active_rounds_{system}.png", category="Distillation"),
     wildcard_constraints:
         system=_choice(config["active"]["systems"]),

@@ -217,8 +217,8 @@ def ensemble_outputs():
 
 def active_outputs():
     systems = config["active"]["systems"]
-    return expand("results/{system}/distill/rounds.csv", system=systems) + expand(
-        "results/{system}/distill/comparison.csv", system=systems)
+    return expand("results/{system}/active/rounds.csv", system=systems) + expand(
+        "results/{system}/compare/comparison.csv", system=systems)
 
 
 def comparison_phases(system):
@@ -302,9 +302,9 @@ def report_inputs(wildcards):
         "fig_s1b": "results/figures/fig_s1b_momt_energy.png",
         "fig_s3": "results/figures/fig_s3_momt_timeseries.png",
         "table_s3": expand("results/{system}/distill/table_s3.csv", system=config["distill"]["systems"]),
-        "rounds": expand("results/{system}/distill/rounds.csv", system=active),
+        "rounds": expand("results/{system}/active/rounds.csv", system=active),
         "active_figures": expand("results/figures/active_rounds_{system}.png", system=active),
-        "comparison": expand("results/{system}/distill/comparison.csv", system=active),
+        "comparison": expand("results/{system}/compare/comparison.csv", system=active),
         "comparison_figures": expand("results/figures/distillation_comparison_{system}.png", system=active),
         "relax_reference": "results/tables/relax_reference.csv",
         "protocol": str(REPO / "docs" / "relaxation-protocol.md"),
@@ -346,7 +346,7 @@ def lc_element(name):
 def lc_set_inputs(wildcards):
     inputs = {"momt": f"results/{wildcards.system}/momt.h5"}
     if wildcards.method == "active" or wildcards.size == "distilled":
-        inputs["distilled"] = f"results/{wildcards.system}/distill/distilled.h5"
+        inputs["distilled"] = f"results/{wildcards.system}/active/distilled.h5"
     return inputs
 
 

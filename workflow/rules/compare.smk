@@ -5,7 +5,7 @@
 rule comparison_set:
     input:
         momt="results/{system}/momt.h5",
-        distilled="results/{system}/distill/distilled.h5",
+        distilled="results/{system}/active/distilled.h5",
     output:
         "results/train/{system}_{method}/data.h5",
     wildcard_constraints:
@@ -25,7 +25,7 @@ rule comparison_set:
     conda:
         "../../envs/nnpdistill.yaml"
     script:
-        "../../scripts/baseline_set.py"
+        "../../scripts/comparison_set.py"
 
 
 rule comparison:
@@ -40,7 +40,7 @@ rule comparison:
         round_data=lambda wc: expand("results/train/{system}_al{r}/data.h5", system=wc.system,
                                      r=range(al_rounds() + 1)),
     output:
-        csv="results/{system}/distill/comparison.csv",
+        csv="results/{system}/compare/comparison.csv",
         png=report("results/figures/distillation_comparison_{system}.png", category="Distillation"),
     wildcard_constraints:
         system=_choice(config["active"]["systems"]),

@@ -105,7 +105,7 @@ rule relaxation_table:
 
 rule translated_set:
     input:
-        distilled=lambda wc: f"results/{config['evaluate']['translated']['system']}/distill/distilled.h5",
+        distilled=lambda wc: f"results/{config['evaluate']['translated']['system']}/active/distilled.h5",
         source_bcc=lambda wc: f"results/evaluate/reference/{config['evaluate']['translated']['from_element']}_bcc.json",
         target_bcc=lambda wc: f"results/evaluate/reference/{config['evaluate']['translated']['element']}_bcc.json",
         potential=lambda wc: translated_potential()[0],
@@ -132,7 +132,7 @@ rule translated_set:
 rule training_speed:
     input:
         full=lambda wc: f"results/{config['evaluate']['speed']['full']}/momt.h5",
-        distilled=lambda wc: f"results/{config['evaluate']['speed']['distilled']}/distill/distilled.h5",
+        distilled=lambda wc: f"results/{config['evaluate']['speed']['distilled']}/active/distilled.h5",
     output:
         report("results/tables/training_speed.csv", category="Evaluation"),
     params:
