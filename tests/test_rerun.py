@@ -104,21 +104,35 @@ def _dry_run_with(copy, test_run, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("module, edit, expected, excluded", [
-    # A docstring and a comment are no code: nothing reruns.
-    ("nnp/train.py", lambda s: s.replace('"""', '"""Edited. ', 1) + "\n# a comment\n", set(), set()),
-    ("nnp/train.py", lambda s: s + "\n_EDITED = 1\n", {"train_member", "ensemble", "fig_s2", "relax_nnp"},
-     SAMPLING | {"training_set", "distill_grid", "fig_s1a", "fig_s3"}),
-    ("figures.py", lambda s: s + "\n_EDITED = 1\n", {"fig_s1a", "fig_s3", "momt_maps", "write_report"},
-     SAMPLING - {"momt_thermo"} | {"train_member", "training_set", "distill_grid", "relax_nnp"}),
-    ("sample/order.py", lambda s: s + "\n_EDITED = 1\n", {"npt", "momt", "train_member"}, set()),
-])
-def test_editing_package_code_reruns_the_jobs_that_run_it(test_run, tmp_path, module, edit, expected, excluded):
+def test_editing_package_code_reruns_the_jobs_that_run_it(test_run, tmp_path):
     copy = _code_copy(tmp_path)
     assert _dry_run_with(copy, test_run, tmp_path) == {}  # the copy is the code that made the run
-    path = copy / "nnpdistill" / module
-    path.write_text(edit(path.read_text()))
-    jobs = _dry_run_with(copy, test_run, tmp_path)
-    if not expected:
-        assert jobs == {}
-    assert expected <= set(jobs) and not excluded & set(jobs), jobs
+    cases = [  # module, jobs that must rerun, jobs that must not
+        ("nnp/train.py", {"train_member", "ensemble", "fig_s2", "relax_nnp"},
+         SAMPLING | {"training_set", "distill_grid", "fig_s1a", "fig_s3"}),
+        ("figures.py", {"fig_s1a", "fig_s3", "momt_maps", "write_report"},
+         SAMPLING - {"momt_thermo"} | {"train_member", "training_set", "distill_grid", "relax_nnp"}),
+        ("sample/order.py", {"npt", "momt", "train_member"}, set()),
+    ]
+    for module, expected, excluded in cases:
+        path = copy / "nnpdistill" / module
+        original = path.read_text()
+        path.write_text(original + "\n_EDITED = 1\n")
+        jobs = _dry_run_with(copy, test_run, tmp_path)
+        path.write_text(original)
+        assert expected <= set(jobs) and not excluded & set(jobs), (module, jobs)
+
+
+def test_code_fingerprint_ignores_comments_and_docstrings_and_follows_imports(tmp_path):
+    from nnpdistill import codehash
+    from tests.conftest import REPO
+
+    script = tmp_path / "script.py"
+    script.write_text("from nnpdistill.nnp.train import TrainSettings\nx = 1\n")
+    before = codehash.fingerprint(script)
+    assert {"nnp.train", "nnp.model", "units"} <= set(codehash.modules_of(script))
+    assert "sample.order" not in codehash.modules_of(REPO / "scripts" / "train_member.py")
+    script.write_text('"""A docstring."""\n# a comment\nfrom nnpdistill.nnp.train import TrainSettings  # why\n\nx = 1\n')
+    assert codehash.fingerprint(script) == before
+    script.write_text("from nnpdistill.nnp.train import TrainSettings\nx = 2\n")
+    assert codehash.fingerprint(script) != before
