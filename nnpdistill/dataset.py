@@ -123,9 +123,8 @@ class Dataset:
         other = np.flatnonzero(np.asarray(self.species) != atomic_numbers[element])
         if len(other):
             found = sorted({chemical_symbols[z] for z in np.asarray(self.species)[other]})
-            raise DatasetError(f"{source}: expected only {element} atoms, but atom {other[0]}"
-                               + (f" and {len(other) - 1} more" if len(other) > 1 else "")
-                               + f" are {', '.join(found)}")
+            which = f"atom {other[0]} is" if len(other) == 1 else f"{len(other)} atoms are (the first: atom {other[0]})"
+            raise DatasetError(f"{source}: expected only {element} atoms, but {which} {', '.join(found)}")
         return self
 
     def _array(self, name):

@@ -152,12 +152,12 @@ def test_species_contradicting_the_element_attribute_are_refused_by_reader_and_c
     bad.attrs = {"element": "Ni", "system": "ni32"}
     _write_raw(tmp_path / "npt_fcc.h5", bad)
     with pytest.raises(DatasetError, match=r"npt_fcc.h5 \(its attribute 'element'\): expected only Ni atoms, "
-                                           r"but atom 5 are Au"):
+                                           r"but atom 5 is Au"):
         dataset.read(tmp_path / "npt_fcc.h5")
     for command in (["info", str(tmp_path / "npt_fcc.h5")],
                     ["export", str(tmp_path / "npt_fcc.h5"), str(tmp_path / "out.extxyz")]):
         result = subprocess.run([sys.executable, "-m", "nnpdistill", *command], capture_output=True, text=True)
-        assert result.returncode == 2 and "atom 5 are Au" in result.stderr, result.stderr
+        assert result.returncode == 2 and "atom 5 is Au" in result.stderr, result.stderr
     assert not (tmp_path / "out.extxyz").exists()
     with pytest.raises(DatasetError, match="expected only Ni atoms"):
         dataset.write(tmp_path / "again.h5", bad)
@@ -169,7 +169,7 @@ def test_reading_for_a_system_checks_the_species_of_a_file_without_attributes(tm
     data.species = np.array([28, 28, 28, 13, 13, 28])
     dataset.write(tmp_path / "mixed.h5", data)  # a valid file in itself: no element attribute to contradict
     with pytest.raises(DatasetError, match=r"mixed.h5 \(read as its system's element\): expected only Ni atoms, "
-                                           r"but atom 3 and 1 more are Al"):
+                                           r"but 2 atoms are \(the first: atom 3\) Al"):
         dataset.read(tmp_path / "mixed.h5", element="Ni")
     assert len(dataset.read(tmp_path / "mixed.h5")) == 4
 

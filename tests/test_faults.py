@@ -97,8 +97,8 @@ def test_frame_with_nan_forces_is_named(test_run, tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("keep_attribute, culprit", [
-    (True, "results/ni32/npt_fcc.h5 (its attribute 'element'): expected only Ni atoms, but atom 5 are Au"),
-    (False, "results/ni32/npt_fcc.h5 (read as its system's element): expected only Ni atoms, but atom 5 are Au"),
+    (True, "results/ni32/npt_fcc.h5 (its attribute 'element'): expected only Ni atoms, but atom 5 is Au"),
+    (False, "results/ni32/npt_fcc.h5 (read as its system's element): expected only Ni atoms, but atom 5 is Au"),
 ])
 def test_species_other_than_the_systems_element_are_named(test_run, tmp_path, keep_attribute, culprit):
     run = _finished_copy(test_run, tmp_path)
