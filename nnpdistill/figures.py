@@ -7,6 +7,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from .atomic import replacing  # noqa: E402
+from .sample.order import crystalline  # noqa: E402
 
 
 def save(fig, path):
@@ -50,7 +51,7 @@ def momt_energy(data, path, crystallinity_fraction):
     """Fig. S1b: potential energy and O vs time of the frozen-bias MOMT production, coloured by phase
     (crystalline: orientation-free crystallinity above crystallinity_fraction * atoms)."""
     t = sampling_time_ps(data)
-    crystal = data.extras["crystallinity"] > crystallinity_fraction * data.n_atoms
+    crystal = crystalline(data.extras["crystallinity"], data.n_atoms, crystallinity_fraction)
     fig, (energy_ax, order_ax) = plt.subplots(2, 1, figsize=(7, 6), sharex=True)
     energy_ax.plot(t, data.energy, lw=0.4, color="0.6")
     energy_ax.scatter(t[crystal], data.energy[crystal], s=1.5, color="tab:blue", label="crystalline")

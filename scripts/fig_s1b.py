@@ -3,10 +3,11 @@
 import logging
 
 from nnpdistill import dataset, figures, logs
+from nnpdistill.sample.order import crystalline
 
 logs.to_file(snakemake.log[0])
 data = dataset.read(snakemake.input[0])
 figures.momt_energy(data, snakemake.output[0], snakemake.params.crystallinity_fraction)
-crystal = (data.extras["crystallinity"] > snakemake.params.crystallinity_fraction * data.n_atoms).mean()
+crystal = crystalline(data.extras["crystallinity"], data.n_atoms, snakemake.params.crystallinity_fraction).mean()
 logging.info("%s: %d frames, %.1f %% crystalline -> %s", snakemake.input[0], len(data), 100 * crystal,
              snakemake.output[0])

@@ -10,14 +10,15 @@ import numpy as np
 
 from nnpdistill import dataset, figures, logs, tables
 from nnpdistill.sample.momt import phase_crossings
+from nnpdistill.sample.order import crystalline
 from nnpdistill.sample.reweight import melting_temperature, thermo_table
 
 logs.to_file(snakemake.log[0])
 data = dataset.read(snakemake.input[0])
 system = snakemake.params.system
 T0 = system["temperature_K"]
-crystal = data.extras["crystallinity"] > snakemake.params.crystallinity_fraction * data.n_atoms
-by_o = data.extras["O"] > snakemake.params.crystal_order_fraction * data.n_atoms
+crystal = crystalline(data.extras["crystallinity"], data.n_atoms, snakemake.params.crystallinity_fraction)
+by_o = crystalline(data.extras["O"], data.n_atoms, snakemake.params.crystal_order_fraction)
 logging.info("crystalline frames: %.1f %% by crystallinity, %.1f %% by O; %d frames crystalline with a low O",
              100 * crystal.mean(), 100 * by_o.mean(), int((crystal & ~by_o).sum()))
 logging.info("melting/freezing changes by crystallinity along the production: %d",

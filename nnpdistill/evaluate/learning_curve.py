@@ -9,7 +9,6 @@ the units of an interval are (draw, member) pairs, so it covers the spread of bo
 
 import re
 
-import numpy as np
 import pandas as pd
 
 from .stats import mean_ci, paired_difference_ci

@@ -20,11 +20,11 @@ from ase.data import atomic_numbers
 
 from ..dataset import Dataset
 from ..sample.lammps_driver import Simulation
+from ..sample.order import crystalline, order_parameter
+from ..sample.structures import crystal
 from ..seeds import derive_seed
-from ..sample.order import order_parameter
 from .oracle import EAMOracle
 from .relax import relax_eam, start
-from ..sample.structures import crystal
 
 
 @dataclass(frozen=True)
@@ -188,8 +188,8 @@ def make(name, element, potential, seed, md=MDSettings(), oracle=None, log_file=
     if spec.structure == "liquid":
         n_cells = round(len(atoms) ** (1 / 3) / 4 ** (1 / 3))
         O, _ = order_parameter(positions, cells, n_cells, gradient=False)
-        if np.any(O > 0.3 * len(atoms)):
-            raise UnseenSetError(f"{name}: {int((O > 0.3 * len(atoms)).sum())} frames are still crystalline "
+        if np.any(crystalline(O, len(atoms), 0.3)):
+            raise UnseenSetError(f"{name}: {int(crystalline(O, len(atoms), 0.3).sum())} frames are still crystalline "
                                  f"(O up to {O.max():.1f} for {len(atoms)} atoms) after {md.melt_steps} melt steps at "
                                  f"{spec.melt_K:g} K; raise benchmark.unseen.melt_steps")
     return (oracle or EAMOracle(potential, log_file=log_file)).label(frames)

@@ -14,8 +14,6 @@ import numpy as np
 from ase.data import atomic_masses, atomic_numbers
 
 from ..atomic import replacing
-from ..units import BAR_TO_EV_PER_A3
-
 
 
 def _num(value):

@@ -14,7 +14,7 @@ from tqdm import tqdm
 
 from ..dataset import Dataset
 from .lammps_driver import Simulation
-from .order import order_parameter
+from .order import crystalline, order_parameter
 from ..seeds import derive_seed
 from .structures import crystal
 from ..units import BAR_TO_EV_PER_A3
@@ -68,7 +68,7 @@ def sample(element, n_cells, phase, potential, settings, seed, log_file=None, pr
             sim.use_npt(s.melt_temperature_K, s.pressure_bar, s.tdamp_fs, s.pdamp_fs)
             sim.run(s.melt_steps)
             O, _ = order_parameter(sim.positions(), sim.cell(), n_cells, gradient=False)
-            if O > s.crystal_order_fraction * sim.n_atoms:
+            if crystalline(O, sim.n_atoms, s.crystal_order_fraction):
                 raise MeltError(
                     f"the liquid start of {element} is still crystalline (O = {O:.1f} for {sim.n_atoms} atoms) after "
                     f"npt.melt_steps = {s.melt_steps} steps at npt.melt_temperature_K = {s.melt_temperature_K} K; "
@@ -111,7 +111,7 @@ def sample(element, n_cells, phase, potential, settings, seed, log_file=None, pr
 def phase_summary(data, crystal_order_fraction):
     """Per-run statistics and whether any frame left its start phase (crystal: O > fraction * atoms)."""
     O, H = data.extras["O"], data.extras["H"]
-    crystal = O > crystal_order_fraction * data.n_atoms
+    crystal = crystalline(O, data.n_atoms, crystal_order_fraction)
     start_is_crystal = data.attrs["start_phase"] == "fcc"
     return {
         "frames": len(data),

@@ -97,3 +97,9 @@ def crystallinity(positions, cells, n, shell=(0.85, 1.15), batch=200):
         waves = np.exp(2j * np.pi * np.einsum("kj,fja->fka", hkl, fractional)).sum(axis=2)
         out[part] = (waves.real**2 + waves.imag**2).max(axis=1) / positions.shape[1]
     return out
+
+
+def crystalline(values, n_atoms, fraction):
+    """Which frames count as crystal: an order value (O of eq. 2, or the crystallinity) above fraction * atoms.
+    The one crystal/liquid test of the package; the value each caller passes is its own choice."""
+    return np.asarray(values) > fraction * n_atoms
