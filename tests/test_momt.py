@@ -188,7 +188,7 @@ def test_killed_run_resumes_to_the_same_dataset(tmp_path):
             return {}
 
     command = [sys.executable, "-m", "tests.momt_runner", str(tmp_path / "killed"), str(tmp_path / "killed.h5")]
-    for reached in (lambda: state().get("phase") == "learn" and state().get("step", 0) >= 9000,
+    for reached in (lambda: state().get("period") == "learn" and state().get("step", 0) >= 9000,
                     lambda: state().get("frames", 0) > 0):
         process = subprocess.Popen(command, cwd=REPO)
         wait_for(reached, process)

@@ -1,6 +1,6 @@
 """MOMT sampling protocol (Supplementary Note 1.2): equilibrate, learn the Wang-Landau bias, then produce frames.
 
-One run goes through three phases, each resumable:
+One run goes through three periods, each resumable:
 - equilibrate: plain NPT of the FCC start at T0, P0 (the bias attached but zero);
 - learn: Wang-Landau deposits of kT0 * ln f every deposit_every steps; every check_every steps, ln f is
   multiplied by ln_f_factor when the reachable part of the (H, O) histogram is flat, or when a stage has lasted
@@ -8,11 +8,11 @@ One run goes through three phases, each resumable:
   once one_over_t allows it; learning stops at ln_f_final or after max_steps;
 - produce: the bias frozen, a frame every sample_every steps (unbiased EAM energy and forces as labels).
 
-engine "plugin" runs the phases with a frozen bias (equilibrate, produce) through the C++ fix momt/bias and
+engine "plugin" runs the periods with a frozen bias (equilibrate, produce) through the C++ fix momt/bias and
 learning through the Python callback; engine "python" runs everything through the callback. Both give the
 same forces; their trajectories part after a few thousand steps as any two MD runs whose rounding differs.
 
-Checkpoints (every checkpoint_every steps, and at each phase change) write, into a work folder, the frames
+Checkpoints (every checkpoint_every steps, and at each change of period) write, into a work folder, the frames
 taken since the last one (frames.<first index>.npz), the LAMMPS restart file and the Python state (bias,
 histograms, ln f history, trace), each atomically and in that order, so a kill at any moment loses at most the
 work since the last checkpoint and never leaves a half-written file in use. Every run, resumed or
@@ -118,7 +118,7 @@ class MOMTRun:
 
     def _fresh_state(self):
         return {
-            "phase": "equilibrate", "step": 0, "ln_f": self.s.learning.ln_f_initial, "one_over_t_mode": False,
+            "period": "equilibrate", "step": 0, "ln_f": self.s.learning.ln_f_initial, "one_over_t_mode": False,
             "deposits": 0, "learn_start": None, "stage_start": None, "produce_start": None, "frames": 0,
             "chunks": [], "restart": None, "factor_min": None, "factor_max": None, "history": [],
             "stage_changes": 0, "phase_now": None,
@@ -133,6 +133,8 @@ class MOMTRun:
         """Load the checkpoint; False (and nothing loaded) if it was made by another configuration."""
         with np.load(self.state_file, allow_pickle=False) as data:
             state = json.loads(str(data["state"]))
+            if "phase" in state:  # checkpoints written before the protocol's parts were called periods
+                state["period"] = state.pop("phase")
             if state["identity"] != self._identity():
                 return False
             self.bias.load_state({"coeffs": data["coeffs"], "histogram": data["histogram"]})
@@ -187,7 +189,7 @@ class MOMTRun:
         self.sim.set_timestep(s.timestep_fs)
         if s.engine not in ("plugin", "python"):
             raise ValueError(f"momt.engine must be 'plugin' or 'python', got {s.engine!r}")
-        engine = FrozenMOMT if s.engine == "plugin" and self.state["phase"] != "learn" else MOMT
+        engine = FrozenMOMT if s.engine == "plugin" and self.state["period"] != "learn" else MOMT
         self.momt = engine(self.sim, self.bias, self.n_cells, s.pressure_bar)
         self.sim.use_npt(s.temperature_K, s.pressure_bar, s.tdamp_fs, s.pdamp_fs)
         # Set-up step, frozen and untraced: this step was already traced and deposited before the checkpoint.
@@ -195,7 +197,7 @@ class MOMTRun:
         self.momt.trace_every = s.trace_every
         self.momt.capture_every = s.sample_every
         self._traced = 0
-        if self.state["phase"] == "learn":
+        if self.state["period"] == "learn":
             self.momt.learn(self.state["ln_f"], s.learning.deposit_every)
 
     def _sync_from_dynamics(self):
@@ -215,14 +217,14 @@ class MOMTRun:
         except Exception as err:
             raise MOMTError(f"MOMT stopped near step {self.momt.last.get('step')}: {err}") from err
 
-    # --- phases ------------------------------------------------------------------------------------------
+    # --- periods -----------------------------------------------------------------------------------------
     def run(self):
         """Run (or resume) to the end; returns the production Dataset."""
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.visits = np.zeros_like(self.bias.histogram)
         self.trace = []
         if self.state_file.exists() and self._load():
-            log.info("resuming MOMT from step %d (%s, %d frames)", self.state["step"], self.state["phase"],
+            log.info("resuming MOMT from step %d (%s, %d frames)", self.state["step"], self.state["period"],
                      self.state["frames"])
         else:
             if self.state_file.exists():
@@ -231,11 +233,11 @@ class MOMTRun:
                 self.workdir.mkdir(parents=True)
             self.state = self._fresh_state()
         self._open()
-        if self.state["phase"] == "equilibrate":
+        if self.state["period"] == "equilibrate":
             self._equilibrate()
-        if self.state["phase"] == "learn":
+        if self.state["period"] == "learn":
             self._learn()
-        if self.state["phase"] == "produce":
+        if self.state["period"] == "produce":
             self._produce()
         self.sim.close()
         return self.dataset()
@@ -243,7 +245,7 @@ class MOMTRun:
     def _equilibrate(self):
         self._advance(self.s.equilibrate_steps)
         step = int(self.sim.lmp.get_thermo("step"))
-        self.state.update(phase="learn", learn_start=step, stage_start=step)
+        self.state.update(period="learn", learn_start=step, stage_start=step)
         log.info("equilibrated %d steps of plain NPT; learning starts", self.s.equilibrate_steps)
         self.checkpoint()
 
@@ -269,7 +271,7 @@ class MOMTRun:
             self._checkpoint_if_due()
         reason = "ln f reached ln_f_final" if self.state["ln_f"] < sched.ln_f_final else "max_steps reached"
         log.info("learning ends after %d steps: %s (ln f = %.3g)", learned, reason, self.state["ln_f"])
-        self.state.update(phase="produce", produce_start=int(self.sim.lmp.get_thermo("step")))
+        self.state.update(period="produce", produce_start=int(self.sim.lmp.get_thermo("step")))
         self.checkpoint()
 
     def _update_ln_f(self, step):
@@ -316,7 +318,7 @@ class MOMTRun:
             bar.update(1)
             self._checkpoint_if_due()
         bar.close()
-        self.state["phase"] = "done"
+        self.state["period"] = "done"
         self.checkpoint()
 
     def _frame(self):
