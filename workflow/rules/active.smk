@@ -16,6 +16,7 @@ rule al_start:
         "results/logs/active/{system}_al0.log",
     benchmark:
         "results/benchmarks/active/{system}_al0.tsv"
+    priority: lambda wc: system_priority(wc.system)
     threads: rule_resources("active")["threads"]
     resources:
         **job_resources("active"),
@@ -43,6 +44,7 @@ rule al_select:
         "results/logs/active/{system}_al{round}.log",
     benchmark:
         "results/benchmarks/active/{system}_al{round}.tsv"
+    priority: lambda wc: system_priority(wc.system)
     threads: rule_resources("active")["threads"]
     resources:
         **job_resources("active"),
@@ -70,6 +72,7 @@ rule al_summary:
         "results/logs/active/{system}_summary.log",
     benchmark:
         "results/benchmarks/active/{system}_summary.tsv"
+    priority: lambda wc: system_priority(wc.system)
     threads: rule_resources("active")["threads"]
     resources:
         **job_resources("active"),

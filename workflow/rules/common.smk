@@ -204,6 +204,26 @@ def training_source(wildcards):
     return f"results/{spec['system']}/{spec['source']}.h5"
 
 
+# Scheduling (Snakemake's priority: the order jobs start in, never their results). On a few cores the run ends
+# when the active-learning chain does, round after round, and then the ensembles of its distilled set; they go
+# first, and the larger MOMT runs start early, since the Ni 108 and Al 108 sets wait for them.
+PRIORITY_ACTIVE, PRIORITY_AFTER_ACTIVE, PRIORITY_LONG = 30, 20, 10
+
+
+def system_priority(system_name):
+    if system_name in config["active"]["systems"]:
+        return PRIORITY_ACTIVE
+    return PRIORITY_LONG if config["systems"][system_name]["fcc_cells"] >= 3 else 0
+
+
+def set_priority(name):
+    if al_round(name):
+        return PRIORITY_ACTIVE
+    translated = config["evaluate"].get("translated") or {}
+    derived = {f"{s}_{m}" for s in config["active"]["systems"] for m in comparison_methods()}
+    return PRIORITY_AFTER_ACTIVE if name in derived or name == translated.get("set") else 0
+
+
 def members(name=None):
     """Member numbers of a training set's ensemble: benchmark.members for learning-curve sets."""
     if name and lc_system(name):

@@ -19,6 +19,7 @@ rule comparison_set:
         "results/logs/compare/{system}_{method}_set.log",
     benchmark:
         "results/benchmarks/compare/{system}_{method}_set.tsv"
+    priority: PRIORITY_AFTER_ACTIVE
     threads: rule_resources("active")["threads"]
     resources:
         **job_resources("active"),

@@ -15,6 +15,7 @@ rule distill_grid:
         "results/logs/distill/{system}_grid.log",
     benchmark:
         "results/benchmarks/distill/{system}_grid.tsv"
+    priority: lambda wc: system_priority(wc.system)
     threads: rule_resources("distill")["threads"]
     resources:
         **job_resources("distill"),

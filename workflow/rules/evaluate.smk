@@ -120,6 +120,7 @@ rule translated_set:
         "results/logs/evaluate/{set}_data.log",
     benchmark:
         "results/benchmarks/evaluate/{set}_data.tsv"
+    priority: PRIORITY_AFTER_ACTIVE
     threads: rule_resources("evaluate")["threads"]
     resources:
         **job_resources("evaluate"),

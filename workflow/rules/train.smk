@@ -42,6 +42,7 @@ rule train_member:
         "results/logs/train/{set}_member{member}.log",
     benchmark:
         "results/benchmarks/train/{set}_member{member}.tsv"
+    priority: lambda wc: set_priority(wc.set)
     threads: rule_resources("train_member")["threads"]
     resources:
         **job_resources("train_member"),
@@ -62,6 +63,7 @@ rule ensemble:
         "results/logs/train/{set}_ensemble.log",
     benchmark:
         "results/benchmarks/train/{set}_ensemble.tsv"
+    priority: lambda wc: set_priority(wc.set)
     threads: rule_resources("ensemble")["threads"]
     resources:
         **job_resources("ensemble"),
