@@ -1,11 +1,11 @@
-"""Active learning, summary: rounds.csv, the distilled dataset (HDF5 and extxyz) with each frame's origin, figure."""
+"""Active learning, summary: rounds.csv and the distilled dataset (HDF5 and extxyz) with each frame's origin."""
 
 import json
 import logging
 
 import pandas as pd
 
-from nnpdistill import dataset, figures, logs, tables
+from nnpdistill import dataset, logs, tables
 
 logs.to_file(snakemake.log[0])
 momt = dataset.read(snakemake.input.momt)
@@ -24,5 +24,4 @@ tables.write_csv(table, snakemake.output.rounds)
 final.attrs.update(distilled_from=snakemake.input.momt)
 dataset.write(snakemake.output.distilled, final)
 dataset.export_extxyz(snakemake.output.distilled, snakemake.output.extxyz)
-figures.active_rounds(momt, final, table, snakemake.output.figure, snakemake.wildcards.system)
 logging.info("%d of %d frames distilled\n%s", len(final), len(momt), table.to_string(index=False))

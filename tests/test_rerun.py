@@ -89,7 +89,7 @@ def _code_copy(tmp_path):
     from tests.conftest import REPO
 
     copy = tmp_path / "repo"
-    for folder in ("workflow", "scripts", "nnpdistill", "config", "envs"):
+    for folder in ("workflow", "scripts", "nnpdistill", "config", "envs", "docs"):
         shutil.copytree(REPO / folder, copy / folder, ignore=shutil.ignore_patterns("__pycache__", "*.so"))
     return copy
 
@@ -106,7 +106,9 @@ def _dry_run_with(copy, test_run, tmp_path):
 @pytest.mark.slow
 def test_editing_package_code_reruns_the_jobs_that_run_it(test_run, tmp_path):
     copy = _code_copy(tmp_path)
-    assert _dry_run_with(copy, test_run, tmp_path) == {}  # the copy is the code that made the run
+    # The copy is the code that made the run; only the report, whose inputs include a page of the copy's docs/ by
+    # absolute path, sees a new input path.
+    assert set(_dry_run_with(copy, test_run, tmp_path)) <= {"write_report", "all"}
     cases = [  # module, jobs that must rerun, jobs that must not
         ("nnp/train.py", {"train_member", "ensemble", "fig_s2", "relax_nnp"},
          SAMPLING | {"training_set", "distill_grid", "fig_s1a", "fig_s3"}),

@@ -65,7 +65,6 @@ rule al_summary:
         rounds="results/{system}/active/rounds.csv",
         distilled="results/{system}/active/distilled.h5",
         extxyz="results/{system}/active/distilled.extxyz",
-        figure=report("results/figures/active_rounds_{system}.png", category="Distillation"),
     wildcard_constraints:
         system=_choice(config["active"]["systems"]),
     log:
@@ -80,6 +79,29 @@ rule al_summary:
         "../../envs/nnpdistill.yaml"
     script:
         "../../scripts/al_summary.py"
+
+
+# The figure is its own job, so that a change to the figures reruns no dataset.
+rule active_figure:
+    input:
+        momt="results/{system}/momt.h5",
+        distilled="results/{system}/active/distilled.h5",
+        rounds="results/{system}/active/rounds.csv",
+    output:
+        report("results/figures/active_rounds_{system}.png", category="Distillation"),
+    wildcard_constraints:
+        system=_choice(config["active"]["systems"]),
+    log:
+        "results/logs/figures/active_rounds_{system}.log",
+    benchmark:
+        "results/benchmarks/figures/active_rounds_{system}.tsv"
+    threads: rule_resources("figures")["threads"]
+    resources:
+        **job_resources("figures"),
+    conda:
+        "../../envs/nnpdistill.yaml"
+    script:
+        "../../scripts/fig_active_rounds.py"
 
 
 rule active:

@@ -238,6 +238,7 @@ def ensemble_outputs():
 def active_outputs():
     systems = config["active"]["systems"]
     return expand("results/{system}/active/rounds.csv", system=systems) + expand(
+        "results/figures/active_rounds_{system}.png", system=systems) + expand(
         "results/{system}/compare/comparison.csv", system=systems)
 
 
