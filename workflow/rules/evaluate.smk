@@ -145,6 +145,7 @@ rule training_speed:
         "results/logs/evaluate/training_speed.log",
     benchmark:
         "results/benchmarks/evaluate/training_speed.tsv"
+    priority: PRIORITY_AFTER_ACTIVE + 1  # the longest job after the active-learning chain: start it first
     threads: rule_resources("train_member")["threads"]
     resources:
         **job_resources("train_member"),
