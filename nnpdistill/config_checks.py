@@ -50,12 +50,16 @@ def _check_training(config):
     return errors + _check_evaluation(config, known)
 
 
+def comparison_sets(config):
+    """Names of the comparison's training sets, <system>_<method>, for every active-learning system."""
+    return {f"{name}_{m}" for name in config["active"]["systems"] for m in comparison_methods(config)}
+
+
 def _derived_sets(config):
     """Training sets made by the workflow: active-learning rounds, comparison sets, the translated set."""
-    out = set()
+    out = comparison_sets(config)
     for name in config["active"]["systems"]:
         out |= {f"{name}_al{r}" for r in range(al_rounds(config) + 1)}
-        out |= {f"{name}_{m}" for m in comparison_methods(config)}
     if config["evaluate"].get("translated"):
         out.add(config["evaluate"]["translated"]["set"])
     return out

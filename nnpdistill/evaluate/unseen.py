@@ -188,8 +188,9 @@ def make(name, element, potential, seed, md=MDSettings(), oracle=None, log_file=
     if spec.structure == "liquid":
         n_cells = round(len(atoms) ** (1 / 3) / 4 ** (1 / 3))
         O, _ = order_parameter(positions, cells, n_cells, gradient=False)
-        if np.any(crystalline(O, len(atoms), 0.3)):
-            raise UnseenSetError(f"{name}: {int(crystalline(O, len(atoms), 0.3).sum())} frames are still crystalline "
+        crystal = crystalline(O, len(atoms), 0.3)
+        if crystal.any():
+            raise UnseenSetError(f"{name}: {int(crystal.sum())} frames are still crystalline "
                                  f"(O up to {O.max():.1f} for {len(atoms)} atoms) after {md.melt_steps} melt steps at "
                                  f"{spec.melt_K:g} K; raise benchmark.unseen.melt_steps")
     return (oracle or EAMOracle(potential, log_file=log_file)).label(frames)

@@ -83,7 +83,26 @@ class MOMTSettings:
     @classmethod
     def from_config(cls, system, momt, crystal_order_fraction):
         """The settings of a system's config entry (with its momt window) and the config's momt section."""
-        return settings_from_config(system, momt, crystal_order_fraction)
+        win = system["momt"]
+        return cls(
+            temperature_K=system["temperature_K"],
+            pressure_bar=system["pressure_bar"],
+            t_min_K=win["t_min_K"],
+            t_max_K=win["t_max_K"],
+            window=Window(*win["h_range_eV"], win["h_bins"], *win["o_range"], win["o_bins"]),
+            kernel_bins=tuple(momt["kernel_bins"]),
+            timestep_fs=momt["timestep_fs"],
+            tdamp_fs=momt["tdamp_fs"],
+            pdamp_fs=momt["pdamp_fs"],
+            equilibrate_steps=momt["equilibrate_steps"],
+            learning=LearningSchedule(**momt["learning"]),
+            n_frames=momt["production"]["n_frames"],
+            sample_every=momt["production"]["sample_every"],
+            checkpoint_every=momt["checkpoint_every"],
+            trace_every=momt["trace_every"],
+            crystal_order_fraction=crystal_order_fraction,
+            engine=momt["engine"],
+        )
 
 
 class MOMTError(RuntimeError):
@@ -108,7 +127,7 @@ class MOMTRun:
         self.pending = []  # frames taken since the last checkpoint
         self.visits = np.zeros_like(self.bias.histogram)  # production visits of the (H, O) grid
         self.trace = []  # (step, H, O, U, bias, factor) rows, every trace_every steps
-        self.n_atoms = n_cells**3 * 4
+        self.n_atoms = None  # the LAMMPS system's, once _open has built it
         self._traced = 0  # rows of the engine's trace already moved into self.trace
 
     # --- state on disk -----------------------------------------------------------------------------------
@@ -221,8 +240,6 @@ class MOMTRun:
     def run(self):
         """Run (or resume) to the end; returns the production Dataset."""
         self.workdir.mkdir(parents=True, exist_ok=True)
-        self.visits = np.zeros_like(self.bias.histogram)
-        self.trace = []
         if self.state_file.exists() and self._load():
             log.info("resuming MOMT from step %d (%s, %d frames)", self.state["step"], self.state["period"],
                      self.state["frames"])
@@ -403,27 +420,3 @@ def phase_crossings(O, n_atoms, crystal_order_fraction):
     """Number of completed crystal <-> liquid changes along a time series of O (see PhaseTracker)."""
     return PhaseTracker(n_atoms, crystal_order_fraction).update(O)
 
-
-def settings_from_config(system, momt, crystal_order_fraction):
-    """MOMTSettings from a system's config entry (with its momt window), the config's momt section and
-    crystal_order_fraction."""
-    win = system["momt"]
-    return MOMTSettings(
-        temperature_K=system["temperature_K"],
-        pressure_bar=system["pressure_bar"],
-        t_min_K=win["t_min_K"],
-        t_max_K=win["t_max_K"],
-        window=Window(*win["h_range_eV"], win["h_bins"], *win["o_range"], win["o_bins"]),
-        kernel_bins=tuple(momt["kernel_bins"]),
-        timestep_fs=momt["timestep_fs"],
-        tdamp_fs=momt["tdamp_fs"],
-        pdamp_fs=momt["pdamp_fs"],
-        equilibrate_steps=momt["equilibrate_steps"],
-        learning=LearningSchedule(**momt["learning"]),
-        n_frames=momt["production"]["n_frames"],
-        sample_every=momt["production"]["sample_every"],
-        checkpoint_every=momt["checkpoint_every"],
-        trace_every=momt["trace_every"],
-        crystal_order_fraction=crystal_order_fraction,
-        engine=momt["engine"],
-    )

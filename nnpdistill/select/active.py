@@ -42,7 +42,7 @@ class Selection:
 
 
 def select(models, data, candidates, training, k=4.0, population="candidates"):
-    """Score the candidate frames of nnpdistill.nnp.train.Data with an ensemble; population names the atoms whose
+    """Score the candidate frames of nnpdistill.nnp.nnp_data.Data with an ensemble; population names the atoms whose
     UQ sets mu and sigma: the candidates themselves or the current training frames."""
     if population not in POPULATIONS:
         raise ValueError(f"population must be one of {POPULATIONS}, got {population!r}")

@@ -16,7 +16,7 @@ def random_subset(n_frames, size, seed):
 
 @torch.no_grad()
 def mean_aevs(aev_computer, data, batch_size=64):
-    """Each frame's AEV averaged over its atoms: (frames, AEV length), for nnpdistill.nnp.train.Data."""
+    """Each frame's AEV averaged over its atoms: (frames, AEV length), for nnpdistill.nnp.nnp_data.Data."""
     out = []
     for start in range(0, data.n_frames, batch_size):
         frames = np.arange(start, min(start + batch_size, data.n_frames))

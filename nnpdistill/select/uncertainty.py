@@ -15,7 +15,7 @@ from ..units import HARTREE_TO_EV
 
 @torch.no_grad()
 def atomic_energies(models, data, frames=None, batch_size=64):
-    """Per-atom energies (eV) of frames of nnpdistill.nnp.train.Data for each model: (members, frames, atoms)."""
+    """Per-atom energies (eV) of frames of nnpdistill.nnp.nnp_data.Data for each model: (members, frames, atoms)."""
     frames = np.arange(data.n_frames) if frames is None else np.asarray(frames)
     out = np.empty((len(models), len(frames), int(data.n_atoms.max())))
     for start in range(0, len(frames), batch_size):

@@ -220,8 +220,8 @@ def set_priority(name):
     if al_round(name):
         return PRIORITY_ACTIVE
     translated = config["evaluate"].get("translated") or {}
-    derived = {f"{s}_{m}" for s in config["active"]["systems"] for m in comparison_methods()}
-    return PRIORITY_AFTER_ACTIVE if name in derived or name == translated.get("set") else 0
+    after = config_checks.comparison_sets(config) | {translated.get("set")}
+    return PRIORITY_AFTER_ACTIVE if name in after else 0
 
 
 def members(name=None):
