@@ -46,7 +46,7 @@ new.extras["source_index"] = added
 new.extras["al_round"] = np.full(len(added), r, dtype=np.int64)
 data = dataset.concatenate([previous, new]) if len(added) else previous
 data.attrs.update(previous.attrs)
-data.attrs.update(training_set=f"{snakemake.wildcards.system}_al{r}", round=r, added_last_round=len(added))
+data.attrs.update(training_set=f"{snakemake.wildcards.system}_{snakemake.params.chain}{r}", round=r, added_last_round=len(added))
 row["training_size"] = len(data)
 dataset.write(snakemake.output.data, data)
 with replacing(snakemake.output.row) as tmp:

@@ -13,7 +13,7 @@ start, rounds = load_plan(active["mode"], active["chunks"], snakemake.input.casc
 data = momt.subset(start)
 data.extras["source_index"] = start
 data.extras["al_round"] = start * 0
-data.attrs.update(training_set=f"{snakemake.wildcards.system}_al0", source=snakemake.input.momt, round=0,
+data.attrs.update(training_set=f"{snakemake.wildcards.system}_{snakemake.params.chain}0", source=snakemake.input.momt, round=0,
                   added_last_round=len(start), mode=active["mode"])
 dataset.write(snakemake.output[0], data)
 logging.info("%s mode: %d start frames; %d rounds to come with %s candidates", active["mode"], len(start),

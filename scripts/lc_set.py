@@ -1,7 +1,8 @@
 """A learning-curve training set: `size` frames of the MOMT pool (every frame but the held-out block) chosen by
 `method`: random (one draw per seed), fps (farthest-point sampling on mean AEVs), grid (the (O, H) grid
-reduction alone at the delta_o giving that size), active (the distilled set) or full (the whole pool).
-size: a number of frames, "distilled" (the distilled set's size) or "pool"."""
+reduction alone at the delta_o giving that size), active (the distilled set), sequential (the last round of the
+sequential-mode chain) or full (the whole pool).
+size: a number of frames, "distilled" (the distilled set's size), "sequential" (that chain's) or "pool"."""
 
 import logging
 
@@ -20,7 +21,9 @@ momt = dataset.read(snakemake.input.momt)
 held = holdout(len(momt), snakemake.params.holdout_fraction)
 pool = np.setdiff1d(np.arange(len(momt)), held)
 distilled = dataset.read(snakemake.input.distilled) if snakemake.input.get("distilled") else None
-n = len(pool) if size == "pool" else len(distilled) if size == "distilled" else int(size)
+sequential = dataset.read(snakemake.input.sequential) if snakemake.input.get("sequential") else None
+named = {"pool": pool, "distilled": distilled, "sequential": sequential}
+n = len(named[size]) if size in named else int(size)
 if n > len(pool):
     raise ValueError(f"benchmark.sizes: {n} frames asked of a pool of {len(pool)} ({snakemake.input.momt})")
 seed = derive_seed(snakemake.params.seed, "learning curve", method, size, draw)
@@ -37,6 +40,8 @@ elif method == "grid":
     chosen, extra = pool[kept], {"delta_o": delta_o}
 elif method == "active":
     chosen = np.sort(distilled.extras["source_index"])
+elif method == "sequential":
+    chosen = np.sort(sequential.extras["source_index"])
 else:
     chosen = pool
 if np.intersect1d(chosen, held).size:

@@ -39,6 +39,16 @@ def test_learning_curve_sets_follow_their_method_and_avoid_the_held_out_block(be
     assert len(sets["ni32_lc_random_distilled_d1"]) == len(distilled)
     np.testing.assert_array_equal(sets["ni32_lc_active_distilled_d0"], np.sort(distilled.extras["source_index"]))
     assert len(sets["ni32_lc_full_pool_d0"]) == len(momt) - len(held)
+    # sequential mode: the first of 3 chunks of the pool, then each later chunk's uncertain frames
+    chain = [dataset.read(bench_run / f"results/train/ni32_alseq{r}/data.h5") for r in range(3)]
+    first_chunk = np.arange(-(-(len(momt) - len(held)) // 3))
+    np.testing.assert_array_equal(chain[0].extras["source_index"], first_chunk)
+    for r in (1, 2):
+        assert set(chain[r - 1].extras["source_index"]) <= set(chain[r].extras["source_index"])
+        assert (bench_run / f"results/benchmark/ni32/sequential/round{r}.json").exists()
+    np.testing.assert_array_equal(sets["ni32_lc_sequential_sequential_d0"], np.sort(chain[2].extras["source_index"]))
+    assert len(sets["ni32_lc_random_sequential_d1"]) == len(chain[2])
+    assert len(list((bench_run / "results/train/ni32_alseq1").glob("member*/model.pt"))) == 2  # train.ensemble_size
     assert len(list((bench_run / "results/train/ni32_lc_random_8_d0").glob("member*/model.pt"))) == 2
 
 
@@ -48,7 +58,7 @@ def test_benchmark_tables_carry_intervals_over_draws_and_members(bench_run):
     curve = pd.read_csv(folder / "learning_curves.csv")
     tests = {"fcc_300K", "vacancy_1000K", "liquid_3000K", "slab111", "momt_heldout", "unseen (all)"}
     assert set(curve.test_set) == tests
-    assert set(curve.method) == {"random", "fps", "grid", "active", "full"}
+    assert set(curve.method) == {"random", "fps", "grid", "active", "sequential", "full"}
     random = curve[(curve.method == "random") & (curve.size_label == "8")]
     assert (random.units == 4).all() and (random.draws == 2).all()  # 2 draws x 2 members
     assert (curve.force_mae_meV_A_low <= curve.force_mae_meV_A).all()
@@ -65,7 +75,7 @@ def test_benchmark_tables_carry_intervals_over_draws_and_members(bench_run):
     md = pd.read_csv(folder / "md/reference.csv")
     assert list(md.start) == ["fcc", "liquid"] and md.failed_at_ps.isna().all()
     summary = (folder / "summary.md").read_text()
-    assert "At equal size" in summary and "paired bootstrap" in summary
+    assert "At equal size" in summary and "paired bootstrap" in summary and "sequential-mode" in summary
     assert (bench_run / "results/figures/learning_curves_ni32.png").stat().st_size > 10_000
     again = snakemake(bench_run, config_from("test.yaml", bench_run), "benchmark", "--dry-run")
     assert "Nothing to be done" in again.stdout + again.stderr

@@ -1,8 +1,10 @@
 """Learning curves of selection methods: names of the training sets, and the statistics of their scores.
 
-A learning-curve set is named <system>_lc_<method>_<size>_d<draw>: method random, fps, grid, active or full;
-size a number of frames, "distilled" (the distilled set's size) or "pool" (every frame outside the held-out
-block); draw the repeat of a random selection (0 for the deterministic ones). Every set trains the same way
+A learning-curve set is named <system>_lc_<method>_<size>_d<draw>: method random, fps, grid, active (the
+distilled set: active learning in the main run's mode), sequential (active learning in sequential mode, a chain
+of its own) or full; size a number of frames, "distilled" (the distilled set's size), "sequential" (the
+sequential chain's final size) or "pool" (every frame outside the held-out block); draw the repeat of a random
+selection (0 for the deterministic ones). Every set trains the same way
 (train settings, benchmark.members members). Scores are per member and test frame (scripts/lc_score.py);
 the units of an interval are (draw, member) pairs, so it covers the spread of both selections and trainings.
 """
@@ -13,7 +15,7 @@ import pandas as pd
 
 from .stats import mean_ci, paired_difference_ci
 
-NAME = re.compile(r"(?P<system>.+)_lc_(?P<method>[a-z]+)_(?P<size_label>\d+|distilled|pool)_d(?P<draw>\d+)")
+NAME = re.compile(r"(?P<system>.+)_lc_(?P<method>[a-z]+)_(?P<size_label>\d+|distilled|sequential|pool)_d(?P<draw>\d+)")
 ALL_UNSEEN = "unseen (all)"
 PROPERTIES = {  # column of the properties table: its label in the summary
     "sum_abs_dlb_A": "Σ|Δl_b| (Å)",
@@ -35,16 +37,20 @@ def set_name(system, method, size, draw):
 
 def set_names(system, methods, sizes, draws):
     """Every training set of a benchmark: random at each size (and the distilled size) in `draws` draws; fps and
-    grid at each size (and the distilled size) once; active at the distilled size; full on the whole pool."""
+    grid at each size (and the distilled size) once; active at the distilled size; sequential at its own size,
+    with random draws of that size to compare with; full on the whole pool."""
     sizes = [str(s) for s in sizes]
+    random_sizes = [*sizes, "distilled"] + (["sequential"] if "sequential" in methods else [])
     out = []
     for method in methods:
         if method == "random":
-            out += [set_name(system, method, s, d) for s in [*sizes, "distilled"] for d in range(draws)]
+            out += [set_name(system, method, s, d) for s in random_sizes for d in range(draws)]
         elif method in ("fps", "grid"):
             out += [set_name(system, method, s, 0) for s in [*sizes, "distilled"]]
         elif method == "active":
             out.append(set_name(system, method, "distilled", 0))
+        elif method == "sequential":
+            out.append(set_name(system, method, "sequential", 0))
         elif method == "full":
             out.append(set_name(system, method, "pool", 0))
         else:
@@ -147,26 +153,34 @@ def _fmt(mean, low, high, digits=1):
     return f"{mean:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]"
 
 
-def answer(curve, prop, pairs, reference, md, system, level=0.95):
-    """Markdown: the one-sentence answer at the distilled size, then the tables behind it."""
-    pct = int(round(100 * level))
-    lines = [f"### Does the distilled set beat random? ({system})", ""]
-    at = pairs[(pairs.size_label == "distilled") & (pairs.method == "active") & (pairs.test_set == ALL_UNSEEN)]
-    if not at.empty:
-        row = at.iloc[0]
-        frames = curve[(curve.method == "active") & (curve.test_set == ALL_UNSEEN)].training_frames.iloc[0]
-        verdict = ("lower" if row.force_mae_meV_A_high < 0 else "higher" if row.force_mae_meV_A_low > 0 else
-                   "not different (the interval contains 0)")
-        lines.append(
-            f"At equal size ({frames:.0f} frames), the distilled (active-learning) set's force MAE over the unseen "
-            f"sets is {verdict} than a random subset's: difference "
+def _verdict(curve, pairs, method, size, what, pct):
+    """One sentence: the method's force MAE over the unseen sets against random's at the same size, or None."""
+    at = pairs[(pairs.size_label == size) & (pairs.method == method) & (pairs.test_set == ALL_UNSEEN)]
+    if at.empty:
+        return None
+    row = at.iloc[0]
+    frames = curve[(curve.method == method) & (curve.test_set == ALL_UNSEEN)].training_frames.iloc[0]
+    verdict = ("lower" if row.force_mae_meV_A_high < 0 else "higher" if row.force_mae_meV_A_low > 0 else
+               "not different (the interval contains 0)")
+    return (f"At equal size ({frames:.0f} frames), {what}'s force MAE over the unseen sets is {verdict} than a "
+            f"random subset's: difference "
             f"{_fmt(row.force_mae_meV_A_diff, row.force_mae_meV_A_low, row.force_mae_meV_A_high)} meV/Å "
             f"({row.force_mae_meV_A_rel_pct:+.0f} % of random's {row.force_mae_meV_A_baseline:.1f} meV/Å; "
             f"paired bootstrap over test frames, {pct} % interval); energy difference "
             f"{_fmt(row.energy_abs_meV_atom_diff, row.energy_abs_meV_atom_low, row.energy_abs_meV_atom_high, 2)} "
             f"meV/atom.")
-    else:
-        lines.append("The benchmark has no active-learning set at the distilled size (benchmark.methods).")
+
+
+def answer(curve, prop, pairs, reference, md, system, level=0.95):
+    """Markdown: the one-sentence answer at the distilled size (and at the sequential chain's), then the tables
+    behind it."""
+    pct = int(round(100 * level))
+    lines = [f"### Does the distilled set beat random? ({system})", ""]
+    sentences = [_verdict(curve, pairs, method, size, what, pct) for method, size, what in (
+        ("active", "distilled", "the distilled (active-learning) set"),
+        ("sequential", "sequential", "the sequential-mode active-learning set"))]
+    lines += [s for s in sentences if s] or [
+        "The benchmark has no active-learning set at the distilled size (benchmark.methods)."]
     lines += ["", f"Force MAE (meV/Å), mean [{pct} % interval] over draws and members, by test set:", ""]
     table = curve.assign(cell=[_fmt(m, lo, hi) for m, lo, hi in zip(
         curve.force_mae_meV_A, curve.force_mae_meV_A_low, curve.force_mae_meV_A_high)])

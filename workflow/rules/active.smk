@@ -12,6 +12,7 @@ rule al_start:
         system=_choice(config["active"]["systems"]),
     params:
         active=settings_without("active", "systems", "epochs", "warm_start", "baselines", "test_frames"),
+        chain="al",
     log:
         "results/logs/active/{system}_al0.log",
     benchmark:
@@ -40,6 +41,7 @@ rule al_select:
         round=r"[1-9]\d*",
     params:
         active=settings_without("active", "systems", "epochs", "warm_start", "baselines", "test_frames"),
+        chain="al",
     log:
         "results/logs/active/{system}_al{round}.log",
     benchmark:

@@ -37,7 +37,7 @@ rule lc_set:
     wildcard_constraints:
         system=_choice(config["benchmark"]["systems"]),
         method=_choice(config["benchmark"]["methods"]),
-        size=r"\d+|distilled|pool",
+        size=r"\d+|distilled|sequential|pool",
         draw=r"\d+",
     params:
         holdout_fraction=config["active"]["holdout_fraction"],
@@ -55,6 +55,64 @@ rule lc_set:
         "../../envs/nnpdistill.yaml"
     script:
         "../../scripts/lc_set.py"
+
+
+# The sequential-mode chain (benchmark.methods: sequential): active learning as in active.smk, on consecutive
+# chunks of the pool instead of the cascade's deletions, its rounds trained like the main chain's.
+rule lc_sequential_start:
+    input:
+        momt="results/{system}/momt.h5",
+        cascade="results/{system}/distill/cascade.h5",
+    output:
+        "results/train/{system}_alseq0/data.h5",
+    wildcard_constraints:
+        system=_choice(sequential_systems()),
+    params:
+        active=dict(settings_without("active", "systems", "epochs", "warm_start", "baselines", "test_frames"),
+                    mode="sequential"),
+        chain="alseq",
+    log:
+        "results/logs/benchmark/{system}_alseq0.log",
+    benchmark:
+        "results/benchmarks/benchmark/{system}_alseq0.tsv"
+    priority: PRIORITY_ACTIVE
+    threads: rule_resources("active")["threads"]
+    resources:
+        **job_resources("active"),
+    conda:
+        "../../envs/nnpdistill.yaml"
+    script:
+        "../../scripts/al_start.py"
+
+
+rule lc_sequential_select:
+    input:
+        momt="results/{system}/momt.h5",
+        cascade="results/{system}/distill/cascade.h5",
+        ensemble=lambda wc: f"results/train/{wc.system}_alseq{int(wc.round) - 1}/ensemble.pt",
+        data=lambda wc: f"results/train/{wc.system}_alseq{int(wc.round) - 1}/data.h5",
+    output:
+        data="results/train/{system}_alseq{round}/data.h5",
+        row="results/benchmark/{system}/sequential/round{round}.json",
+    wildcard_constraints:
+        system=_choice(sequential_systems()),
+        round=r"[1-9]\d*",
+    params:
+        active=dict(settings_without("active", "systems", "epochs", "warm_start", "baselines", "test_frames"),
+                    mode="sequential"),
+        chain="alseq",
+    log:
+        "results/logs/benchmark/{system}_alseq{round}.log",
+    benchmark:
+        "results/benchmarks/benchmark/{system}_alseq{round}.tsv"
+    priority: PRIORITY_ACTIVE
+    threads: rule_resources("active")["threads"]
+    resources:
+        **job_resources("active"),
+    conda:
+        "../../envs/nnpdistill.yaml"
+    script:
+        "../../scripts/al_select.py"
 
 
 rule lc_reference:

@@ -171,11 +171,24 @@ def _choice(names):
 
 
 def al_round(name):
-    """(system, round) when a training-set name is an active-learning round (<system>_al<r>), else None."""
-    match = re.fullmatch(r"(.+)_al(\d+)", name)
-    if match and match.group(1) in config["active"]["systems"]:
-        return match.group(1), int(match.group(2))
-    return None
+    """(system, round, chain) when a training-set name is an active-learning round, else None: chain "al" is the
+    main run's (<system>_al<r>, active.mode), "alseq" the benchmark's sequential-mode chain (<system>_alseq<r>)."""
+    match = re.fullmatch(r"(.+)_(al|alseq)(\d+)", name)
+    if not match:
+        return None
+    system, chain = match.group(1), match.group(2)
+    systems = config["active"]["systems"] if chain == "al" else sequential_systems()
+    return (system, int(match.group(3)), chain) if system in systems else None
+
+
+def sequential_systems():
+    """Systems whose benchmark runs an active-learning chain in sequential mode (benchmark.methods: sequential)."""
+    b = config["benchmark"]
+    return b["systems"] if "sequential" in b["methods"] else []
+
+
+def sequential_rounds():
+    return config["active"]["chunks"] - 1
 
 
 def member_settings(wildcards):
@@ -195,7 +208,8 @@ def member_inputs(wildcards):
     inputs = {"data": f"results/train/{wildcards.set}/data.h5"}
     found = al_round(wildcards.set)
     if found and found[1] > 0:
-        inputs["previous"] = f"results/train/{found[0]}_al{found[1] - 1}/member{wildcards.member}/model.pt"
+        system, r, chain = found
+        inputs["previous"] = f"results/train/{system}_{chain}{r - 1}/member{wildcards.member}/model.pt"
     return inputs
 
 
@@ -356,8 +370,12 @@ def lc_sets(system):
 
 def lc_system(name):
     """The system of a learning-curve set name, or None."""
-    match = re.fullmatch(r"(.+)_lc_[a-z]+_(?:\d+|distilled|pool)_d\d+", name)
+    match = re.fullmatch(r"(.+)_lc_[a-z]+_(?:\d+|distilled|sequential|pool)_d\d+", name)
     return match.group(1) if match and match.group(1) in config["benchmark"]["systems"] else None
+
+
+def lc_method(name):
+    return re.fullmatch(r".+_lc_([a-z]+)_[^_]+_d\d+", name).group(1)
 
 
 def lc_element(name):
@@ -368,6 +386,8 @@ def lc_set_inputs(wildcards):
     inputs = {"momt": f"results/{wildcards.system}/momt.h5"}
     if wildcards.method == "active" or wildcards.size == "distilled":
         inputs["distilled"] = f"results/{wildcards.system}/active/distilled.h5"
+    if wildcards.method == "sequential" or wildcards.size == "sequential":
+        inputs["sequential"] = f"results/train/{wildcards.system}_alseq{sequential_rounds()}/data.h5"
     return inputs
 
 
@@ -383,7 +403,7 @@ def lc_md_sets(system):
     names = lc_sets(system)
     if which == "largest":
         largest = str(max(config["benchmark"]["sizes"]))
-        names = [n for n in names if f"_{largest}_d0" in n or "_active_" in n or "_full_" in n]
+        names = [n for n in names if f"_{largest}_d0" in n or lc_method(n) in ("active", "sequential", "full")]
     return ["reference"] + names
 
 
