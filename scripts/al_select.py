@@ -1,4 +1,5 @@
-"""Active learning, round r: score the round's candidates with round r-1's ensemble, add the uncertain frames."""
+"""Active learning, round r: score the round's candidates with round r-1's ensemble, add the uncertain frames, and
+measure how well the uncertainties rank the candidates' true errors (the MOMT frames carry the oracle's labels)."""
 
 import json
 import logging
@@ -8,6 +9,7 @@ import torch
 
 from nnpdistill import dataset, logs
 from nnpdistill.select.active import load_plan, select
+from nnpdistill.select.uncertainty import calibration
 from nnpdistill.atomic import replacing
 from nnpdistill.nnp.ensemble import Ensemble
 from nnpdistill.nnp.nnp_data import Data
@@ -30,15 +32,18 @@ else:
     models = Ensemble.load(snakemake.input.ensemble).models(torch.float32)
     symbols, aev = models[0].symbols, models[0].settings.aev
     if active["population"] == "candidates":
-        pool = Data(momt.subset(candidates), symbols, aev, source=snakemake.input.momt)
-        picked = select(models, pool, np.arange(len(candidates)), None, active["k_sigma"], "candidates")
+        scored = Data(momt.subset(candidates), symbols, aev, source=snakemake.input.momt)
+        picked = select(models, scored, np.arange(len(candidates)), None, active["k_sigma"], "candidates")
     else:
         # One Data holds candidates and training frames, so both are scored by the same code path.
-        both = Data(dataset.concatenate([momt.subset(candidates), previous]), symbols, aev)
-        picked = select(models, both, np.arange(len(candidates)), np.arange(len(candidates), both.n_frames),
+        scored = Data(dataset.concatenate([momt.subset(candidates), previous]), symbols, aev)
+        picked = select(models, scored, np.arange(len(candidates)), np.arange(len(candidates), scored.n_frames),
                         active["k_sigma"], "training")
     added = candidates[picked.added]
     row.update(mu_eV=picked.mu, sigma_eV=picked.sigma, threshold_eV=picked.threshold, added=len(added))
+    if active["calibration_frames"]:
+        sample = dataset.evenly_spaced(len(candidates), active["calibration_frames"])
+        row.update(calibration(models, scored, sample, picked.max_uq[sample]))
     if len(added) == 0:
         logging.info("round %d added nothing: the rounds after it stop early", r)
 new = momt.subset(added)

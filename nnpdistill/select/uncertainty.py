@@ -4,12 +4,16 @@ The atomic UQ of an atom is the standard deviation (eV, over the members) of its
 mu + k sigma of the atomic UQ over a reference population of atoms (k = 4 in the paper; which population the
 paper used is not said, so it is the caller's choice: the candidates being scored, or the current training
 set). A frame is uncertain when any of its atoms lies above the threshold.
+
+Whether an uncertainty is worth thresholding at all is measured by `calibration`: the rank correlation between
+a frame's uncertainty and its true error, which the oracle's labels of the sampled frames give for free.
 """
 
 import numpy as np
 import torch
 
 from ..nnp.descriptors import aev_with_derivatives
+from ..nnp.nnp_data import predict
 from ..units import HARTREE_TO_EV
 
 
@@ -43,3 +47,50 @@ def threshold(reference_uq, k=4.0):
 def uncertain_frames(uq, limit):
     """Indices of the frames (rows of uq) with any atom above limit."""
     return np.flatnonzero(np.asarray(uq).max(axis=1) > limit)
+
+
+def member_predictions(models, data, frames):
+    """Energies (members, frames; eV) and forces ([members][frames] arrays of (atoms, 3); eV/A) of each member."""
+    energies, forces = zip(*(predict(model, data, frames) for model in models))
+    return np.asarray(energies), forces
+
+
+def force_uncertainty(forces):
+    """Committee force spread of each frame (eV/A), DP-GEN's max force deviation: the largest over atoms of
+    sqrt(mean over members of |F - mean F|^2). forces: [members][frames] arrays of (atoms, 3)."""
+    spread = []
+    for per_frame in zip(*forces):
+        stacked = np.stack(per_frame)
+        spread.append(np.sqrt(((stacked - stacked.mean(axis=0)) ** 2).sum(axis=-1).mean(axis=0)).max())
+    return np.asarray(spread)
+
+
+def rank_correlation(a, b):
+    """Spearman's rank correlation of two samples (ties share their mean rank); nan when fewer than 3 values or
+    either sample is constant."""
+    from scipy.stats import spearmanr
+
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if len(a) < 3 or np.ptp(a) == 0 or np.ptp(b) == 0:
+        return float("nan")
+    return float(spearmanr(a, b).statistic)
+
+
+def calibration(models, data, frames, energy_uq):
+    """How well the uncertainties rank the true errors on frames of nnpdistill.nnp.nnp_data.Data (labelled by
+    the oracle that sampled them): Spearman correlations of each frame's atomic-energy UQ (energy_uq, its
+    largest atom's, eV) and of its committee force spread with the ensemble mean's energy error per atom and
+    force MAE, and the means of those errors (meV/atom, meV/A)."""
+    frames = np.asarray(frames)
+    energies, forces = member_predictions(models, data, frames)
+    energy_error = np.abs(energies.mean(axis=0) - data.energy[frames] * HARTREE_TO_EV) / data.n_atoms[frames]
+    force_error = np.array([np.abs(np.mean(per_frame, axis=0) - reference * HARTREE_TO_EV).mean()
+                            for per_frame, reference in zip(zip(*forces), data.forces[frames])])
+    force_uq = force_uncertainty(forces)
+    return {"frames_scored": len(frames),
+            "rho_energy_uq_force_error": rank_correlation(energy_uq, force_error),
+            "rho_energy_uq_energy_error": rank_correlation(energy_uq, energy_error),
+            "rho_force_uq_force_error": rank_correlation(force_uq, force_error),
+            "rho_force_uq_energy_error": rank_correlation(force_uq, energy_error),
+            "energy_error_meV_atom": 1000.0 * float(energy_error.mean()),
+            "force_error_meV_A": 1000.0 * float(force_error.mean())}
