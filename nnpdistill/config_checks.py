@@ -42,6 +42,13 @@ def _check_training(config):
         errors.append(f"train.ensemble_size: active learning (active.systems: {config['active']['systems']}) picks "
                       "frames by the spread of an ensemble's predictions, which one member cannot have; set it to 2 "
                       "or more (the paper: 5), or active.systems: []")
+    active = config["active"]
+    if active["population"] == "absolute" and active["threshold"] <= 0:
+        errors.append("active.threshold: active.population: absolute needs a threshold > 0 (eV for "
+                      "uncertainty: energy, eV/A for force)")
+    if active["diversity"] != "none" and active["budget"] == 0:
+        errors.append(f"active.budget: active.diversity: {active['diversity']} chooses among the uncertain frames "
+                      "up to a budget; set active.budget > 0, or active.diversity: none")
     known = set(sets) | _derived_sets(config)
     for key, names in (("tables.s4_sets", config["tables"]["s4_sets"]), ("tables.s5_sets", config["tables"]["s5_sets"]),
                        ("figures.s2_sets", config["figures"]["s2_sets"])):

@@ -3,12 +3,13 @@ measure how well the uncertainties rank the candidates' true errors (the MOMT fr
 
 import json
 import logging
+from dataclasses import replace
 
 import numpy as np
 import torch
 
 from nnpdistill import dataset, logs
-from nnpdistill.select.active import load_plan, select
+from nnpdistill.select.active import Rules, atomic_uq, load_plan, select
 from nnpdistill.select.uncertainty import calibration
 from nnpdistill.atomic import replacing
 from nnpdistill.nnp.ensemble import Ensemble
@@ -21,31 +22,40 @@ momt = dataset.read(snakemake.input.momt)
 previous = dataset.read(snakemake.input.data)
 _, rounds = load_plan(active["mode"], active["chunks"], snakemake.input.cascade, len(momt),
                       active["holdout_fraction"])
+rules = Rules.from_config(active)
 label, candidates = rounds[r - 1]
-row = {"round": r, "candidates_from": label, "candidates": len(candidates), "mu_eV": None, "sigma_eV": None,
-       "threshold_eV": None, "added": 0, "stopped_early": False}
-if r > 1 and previous.attrs.get("added_last_round", 1) == 0:
+if active["rescore_rejected"]:  # every earlier round's candidates that did not join are offered again
+    offered = np.unique(np.concatenate([frames for _, frames in rounds[:r]]))
+    candidates = np.setdiff1d(offered, previous.extras["source_index"])
+# mu, sigma and the threshold are in the uncertainty's unit: eV (energy) or eV/A (force), as the column says.
+row = {"round": r, "candidates_from": label, "candidates": len(candidates),
+       "uncertainty": {"energy": "energy (eV)", "force": "force (eV/A)"}[rules.uncertainty], "mu_eV": None,
+       "sigma_eV": None, "threshold_eV": None, "over_threshold": 0, "added": 0, "stopped_early": False}
+if r > 1 and active["stop_when_empty"] and previous.attrs.get("added_last_round", 1) == 0:
     row["stopped_early"] = True
     added = np.zeros(0, dtype=np.int64)
     logging.info("round %d: the previous round added nothing; active learning has stopped", r)
 else:
     models = Ensemble.load(snakemake.input.ensemble).models(torch.float32)
     symbols, aev = models[0].symbols, models[0].settings.aev
-    if active["population"] == "candidates":
+    if rules.population != "training":
         scored = Data(momt.subset(candidates), symbols, aev, source=snakemake.input.momt)
-        picked = select(models, scored, np.arange(len(candidates)), None, active["k_sigma"], "candidates")
+        picked = select(models, scored, np.arange(len(candidates)), None, rules=rules)
     else:
         # One Data holds candidates and training frames, so both are scored by the same code path.
         scored = Data(dataset.concatenate([momt.subset(candidates), previous]), symbols, aev)
         picked = select(models, scored, np.arange(len(candidates)), np.arange(len(candidates), scored.n_frames),
-                        active["k_sigma"], "training")
+                        rules=rules)
     added = candidates[picked.added]
-    row.update(mu_eV=picked.mu, sigma_eV=picked.sigma, threshold_eV=picked.threshold, added=len(added))
+    row.update(mu_eV=picked.mu, sigma_eV=picked.sigma, threshold_eV=picked.threshold,
+               over_threshold=picked.over_threshold, added=len(added))
     if active["calibration_frames"]:
         sample = dataset.evenly_spaced(len(candidates), active["calibration_frames"])
-        row.update(calibration(models, scored, sample, picked.max_uq[sample]))
+        energy_uq = (picked.max_uq[sample] if rules.uncertainty == "energy" else
+                     atomic_uq(models, scored, sample, replace(rules, uncertainty="energy")).max(axis=1))
+        row.update(calibration(models, scored, sample, energy_uq))
     if len(added) == 0:
-        logging.info("round %d added nothing: the rounds after it stop early", r)
+        logging.info("round %d added nothing%s", r, ": the rounds after it stop early" * active["stop_when_empty"])
 new = momt.subset(added)
 new.extras["source_index"] = added
 new.extras["al_round"] = np.full(len(added), r, dtype=np.int64)

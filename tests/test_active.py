@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from nnpdistill.select.active import cascade_plan, select, sequential_plan
+from nnpdistill.select.active import Rules, cascade_plan, select, sequential_plan
 from nnpdistill.select.distill import cascade
 from nnpdistill.nnp.model import NNP, AEVSettings, ModelSettings
 from nnpdistill.nnp.nnp_data import Data
@@ -47,3 +47,62 @@ def test_a_round_adds_the_frames_the_members_disagree_on():
     assert 7 in by_training.added.tolist()
     with pytest.raises(ValueError, match="population"):
         select(members, data, [0], [1], population="everything")
+
+
+def tiny_ensemble_and_frames():
+    """3 independently initialised members and 12 rattled frames; frame 2 has a squeezed pair (1.5 A), frame 8 is
+    a copy of it, and frame 7 has a squeezed pair elsewhere and of another length (1.2 A)."""
+    torch.manual_seed(0)
+    members = [NNP(ModelSettings(("Ni",), hidden=(16, 8))) for _ in range(3)]
+    frames = rattled_frames(12, seed=4)
+    frames.positions[7, 5] = frames.positions[7, 6] + np.array([1.2, 0.0, 0.0])
+    frames.positions[2, 20] = frames.positions[2, 21] + np.array([0.0, 1.5, 0.0])
+    frames.positions[8] = frames.positions[2]
+    return members, Data(frames, ("Ni",), AEVSettings())
+
+
+@pytest.mark.parametrize("uncertainty", ["energy", "force"])
+def test_both_uncertainties_single_out_the_squeezed_frames(uncertainty):
+    members, data = tiny_ensemble_and_frames()
+    rules = dict(uncertainty=uncertainty, population="absolute", threshold=1e-9)
+    picked = select(members, data, np.arange(12), None, rules=Rules(budget=3, **rules))
+    assert picked.added.tolist() == [2, 7, 8]
+    assert picked.max_uq[2] == pytest.approx(picked.max_uq[8])
+    one = select(members, data, np.arange(12), None, rules=Rules(budget=1, **rules))
+    assert one.added.tolist() == [int(np.argmax(picked.max_uq))]
+
+
+def test_diversity_keeps_one_of_two_duplicates():
+    """Under a budget of 2 the two most uncertain frames are the duplicates 2 and 8; farthest-point sampling on
+    the uncertain atoms' AEVs takes one of them and the other squeezed frame, 7, instead."""
+    members, data = tiny_ensemble_and_frames()
+    rules = dict(k_sigma=2.0, budget=2)
+    top = select(members, data, np.arange(12), None, rules=Rules(**rules))
+    assert top.over_threshold == 3 and top.added.tolist() == [2, 8]
+    diverse = select(members, data, np.arange(12), None, rules=Rules(diversity="fps", **rules))
+    assert diverse.added.tolist() in ([2, 7], [7, 8])
+
+
+def test_trust_window_drops_frames_above_its_top():
+    members, data = tiny_ensemble_and_frames()
+    scores = select(members, data, np.arange(12), None, rules=Rules(population="absolute", threshold=1e-9)).max_uq
+    assert scores[2] > scores[7] > np.delete(scores, [2, 7, 8]).max()
+    kept = select(members, data, np.arange(12), None,
+                  rules=Rules(population="absolute", threshold=1e-9, trust_high=(scores[2] + scores[7]) / 2))
+    assert kept.added.tolist() == [i for i in range(12) if i not in (2, 8)]
+
+
+def test_the_training_population_threshold_moves_with_the_training_set():
+    members, data = tiny_ensemble_and_frames()
+    calm = select(members, data, np.array([7]), np.array([0, 1, 3, 4]), population="training")
+    with_outliers = select(members, data, np.array([7]), np.array([0, 1, 3, 4, 2, 8]), population="training")
+    assert with_outliers.threshold > calm.threshold and with_outliers.mu > calm.mu
+    assert calm.added.tolist() == [7]
+
+
+def test_rules_from_config_name_a_bad_setting():
+    assert Rules.from_config({"uncertainty": "force", "mode": "cascade"}).uncertainty == "force"
+    with pytest.raises(ValueError, match="active.diversity"):
+        Rules.from_config({"diversity": "kmeans"})
+    with pytest.raises(ValueError, match="active.threshold"):
+        Rules.from_config({"population": "absolute"})

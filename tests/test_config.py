@@ -71,6 +71,14 @@ def one_member_with_active_learning(config):
     config["train"]["ensemble_size"] = 1
 
 
+def absolute_threshold_of_zero(config):
+    config["active"]["population"] = "absolute"
+
+
+def diversity_without_budget(config):
+    config["active"]["diversity"] = "fps"
+
+
 def delta_o_not_increasing(config):
     config["distill"]["delta_o"] = [0.02, 0.1, 0.05]
 
@@ -109,6 +117,8 @@ def test_bad_setting_fails_before_any_job(tmp_path, edit, message):
     (evaluate_unknown_potential, r"evaluate.elements.Nb: 'nb_eam' is not a key of potentials"),
     (one_member_with_active_learning, r"train.ensemble_size: active learning \(active.systems: \['ni32'\]\) picks "
                                       r"frames by the spread of an ensemble's predictions, which one member cannot"),
+    (absolute_threshold_of_zero, r"active.threshold: active.population: absolute needs a threshold > 0"),
+    (diversity_without_budget, r"active.budget: active.diversity: fps chooses among the uncertain frames"),
     (delta_o_not_increasing, r"distill.delta_o: the widths must increase \(finest first\), got \[0.02, 0.1, 0.05\]"),
     (empty_o_range, r"systems.ni32.momt.o_range: empty range \[40.0, -5.0\]"),
     (temperature_outside_band, r"systems.ni32.momt: need t_min_K < temperature_K < t_max_K, got 2500.0 < 2000.0"),

@@ -82,3 +82,14 @@ def test_calibration_of_real_models_against_their_own_errors():
     assert result["rho_force_uq_force_error"] > 0.9
     other, _ = predict(members[1], data)
     assert result["energy_error_meV_atom"] == pytest.approx(np.mean(np.abs(energy - other) / 2 / 32) * 1000.0)
+
+
+def test_centering_removes_a_member_offset():
+    """A member whose atomic energies all carry +0.2 eV has the same total-energy differences as without it; its
+    spread is an artefact that centering takes away."""
+    rng = np.random.default_rng(1)
+    energies = rng.normal(0.0, 0.01, (4, 6, 8))
+    shifted = energies.copy()
+    shifted[2] += 0.2
+    assert atomic_uncertainty(shifted).mean() > 5 * atomic_uncertainty(energies).mean()
+    assert np.allclose(atomic_uncertainty(shifted, center=True), atomic_uncertainty(energies, center=True))

@@ -197,8 +197,11 @@ def test_comparison_scores_distilled_and_baselines_on_unseen_data(test_run):
 
 
 def test_sequential_mode_rounds_take_consecutive_chunks(test_run, tmp_path):
+    """Sequential mode, with the selection options that are not the paper's: committee force spread, a budget
+    filled by farthest-point sampling, rejected candidates offered again, no early stop."""
     def sequential(config):
-        config["active"].update(mode="sequential", chunks=3)
+        config["active"].update(mode="sequential", chunks=3, uncertainty="force", diversity="fps", budget=3,
+                                k_sigma=1.0, rescore_rejected=True, stop_when_empty=False)
 
     # A copy (with Snakemake's records), so that the shared test run keeps the test config's results.
     test_run = shutil.copytree(test_run, tmp_path / "run", symlinks=True)
@@ -210,6 +213,12 @@ def test_sequential_mode_rounds_take_consecutive_chunks(test_run, tmp_path):
     pool = len(momt) - round(0.1 * len(momt))
     chunks = np.array_split(np.arange(pool), 3)
     assert rounds["candidates"].iloc[1] == len(chunks[1]) and rounds["training_size"].iloc[0] == len(chunks[0])
+    assert (rounds["uncertainty"].iloc[1:] == "force (eV/A)").all()
+    added = rounds["added"].to_numpy()[1:]
+    assert (added <= 3).all() and (added <= rounds["over_threshold"].to_numpy()[1:]).all() and added.sum() > 0
+    # Round 2 scores chunk 2 and the frames of chunk 1 that round 1 left out.
+    assert rounds["candidates"].iloc[2] == len(chunks[2]) + len(chunks[1]) - added[0]
+    assert np.isfinite(rounds["rho_force_uq_force_error"].iloc[1:]).all()
     distilled = dataset.read(test_run / "results/ni32/active/distilled.h5")
     start = distilled.extras["source_index"][distilled.extras["al_round"] == 0]
     np.testing.assert_array_equal(start, chunks[0])

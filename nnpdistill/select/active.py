@@ -10,10 +10,16 @@ atom above mu + k sigma join the training set.
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 
-from .uncertainty import atomic_energies, atomic_uncertainty, threshold, uncertain_frames
+from ..nnp.descriptors import aev_with_derivatives
+from .baselines import farthest_point
+from .uncertainty import (atomic_energies, atomic_force_uncertainty, atomic_uncertainty, member_predictions, threshold,
+                          uncertain_frames)
 
-POPULATIONS = ("candidates", "training")
+POPULATIONS = ("candidates", "training", "absolute")
+UNCERTAINTIES = ("energy", "force")
+DIVERSITIES = ("none", "fps")
 
 
 def cascade_plan(levels):
@@ -31,28 +37,96 @@ def sequential_plan(n_frames, n_chunks):
     return chunks[0], [(f"chunk={k}", chunk) for k, chunk in enumerate(chunks[1:], start=1)]
 
 
+@dataclass(frozen=True)
+class Rules:
+    """How a round picks its frames (the active section of the config; units: eV for the atomic-energy spread,
+    eV/A for the committee force spread)."""
+    uncertainty: str = "energy"  # energy: the paper's atomic-energy spread; force: the committee force spread
+    center_members: bool = False  # remove each member's atomic-energy offset before the spread
+    population: str = "candidates"  # whose atoms set mu and sigma (candidates, training), or an absolute threshold
+    k_sigma: float = 4.0
+    threshold: float = 0.0  # the threshold of population: absolute
+    trust_high: float = 0.0  # frames with an atom above it are not added (DP-GEN's trust window); 0: no bound
+    diversity: str = "none"  # fps: farthest-point sampling on the uncertain atoms' mean AEV, up to budget
+    budget: int = 0  # frames a round adds at most; 0: no cap
+
+    @classmethod
+    def from_config(cls, active):
+        rules = cls(**{f: active[f] for f in cls.__dataclass_fields__ if f in active})
+        for name, allowed in (("uncertainty", UNCERTAINTIES), ("population", POPULATIONS),
+                              ("diversity", DIVERSITIES)):
+            if getattr(rules, name) not in allowed:
+                raise ValueError(f"active.{name} must be one of {allowed}, got {getattr(rules, name)!r}")
+        if rules.population == "absolute" and rules.threshold <= 0:
+            raise ValueError("active.threshold must be > 0 with active.population: absolute")
+        return rules
+
+
 @dataclass
 class Selection:
     candidates: int
-    mu: float  # eV, mean atomic UQ of the reference population
-    sigma: float  # eV
-    threshold: float  # eV, mu + k sigma
+    mu: float  # eV or eV/A (Rules.uncertainty), mean atomic UQ of the reference population
+    sigma: float
+    threshold: float  # mu + k sigma, or the absolute threshold
     added: np.ndarray  # frame indices (into the data) that join the training set
-    max_uq: np.ndarray  # eV, the largest atomic UQ of each candidate
+    max_uq: np.ndarray  # the largest atomic UQ of each candidate
+    over_threshold: int = 0  # candidates over the threshold (and under trust_high), before the budget
 
 
-def select(models, data, candidates, training, k=4.0, population="candidates"):
+def atomic_uq(models, data, frames, rules):
+    """(frames, atoms) atomic uncertainties of frames of Data by rules.uncertainty."""
+    if rules.uncertainty == "force":
+        return atomic_force_uncertainty(member_predictions(models, data, frames)[1])
+    return atomic_uncertainty(atomic_energies(models, data, frames), center=rules.center_members)
+
+
+def select(models, data, candidates, training, k=4.0, population="candidates", rules=None):
     """Score the candidate frames of nnpdistill.nnp.nnp_data.Data with an ensemble; population names the atoms whose
-    UQ sets mu and sigma: the candidates themselves or the current training frames."""
-    if population not in POPULATIONS:
-        raise ValueError(f"population must be one of {POPULATIONS}, got {population!r}")
+    UQ sets mu and sigma: the candidates themselves or the current training frames (rules, when given, hold
+    these and the other choices of Rules)."""
+    rules = rules or Rules(k_sigma=k, population=population)
+    if rules.population not in POPULATIONS:
+        raise ValueError(f"population must be one of {POPULATIONS}, got {rules.population!r}")
     candidates = np.asarray(candidates)
     if len(candidates) == 0:
         return Selection(0, np.nan, np.nan, np.nan, candidates, np.zeros(0))
-    uq = atomic_uncertainty(atomic_energies(models, data, candidates))
-    reference = uq if population == "candidates" else atomic_uncertainty(atomic_energies(models, data, training))
-    limit, mu, sigma = threshold(reference, k)
-    return Selection(len(candidates), mu, sigma, limit, candidates[uncertain_frames(uq, limit)], uq.max(axis=1))
+    uq = atomic_uq(models, data, candidates, rules)
+    if rules.population == "absolute":
+        limit, mu, sigma = rules.threshold, np.nan, np.nan
+    else:
+        reference = uq if rules.population == "candidates" else atomic_uq(models, data, training, rules)
+        limit, mu, sigma = threshold(reference, rules.k_sigma)
+    over = uncertain_frames(uq, limit)
+    if rules.trust_high > 0:
+        over = over[uq[over].max(axis=1) <= rules.trust_high]
+    chosen = over
+    if rules.budget and len(over) > rules.budget:
+        if rules.diversity == "fps":
+            features = uncertain_atom_features(models[0].aev, data, candidates[over], uq[over], limit)
+            first = int(np.argmax(uq[over].max(axis=1)))  # the most uncertain frame leads
+            chosen = np.sort(over[farthest_point(features, rules.budget, first)])
+        else:  # the most uncertain frames
+            chosen = np.sort(over[np.argsort(-uq[over].max(axis=1), kind="stable")[:rules.budget]])
+    return Selection(len(candidates), mu, sigma, limit, candidates[chosen], uq.max(axis=1), len(over))
+
+
+@torch.no_grad()
+def uncertain_atom_features(aev_computer, data, frames, uq, limit, batch_size=64):
+    """Each frame's AEV averaged over its atoms above limit (its most uncertain atom when none is): what the
+    members disagree on, as a vector (frames, AEV length). uq: (frames, atoms), rows in the order of frames."""
+    out = []
+    for start in range(0, len(frames), batch_size):
+        chunk = np.asarray(frames[start:start + batch_size])
+        blocks, positions, _, _ = data.batch(chunk)
+        aev, _ = aev_with_derivatives(aev_computer, blocks, positions)
+        aev = aev.double().numpy()
+        offsets = np.concatenate([[0], np.cumsum(data.n_atoms[chunk])])
+        for row, (lo, hi) in enumerate(zip(offsets[:-1], offsets[1:])):
+            atom_uq = uq[start + row, :hi - lo]
+            mask = atom_uq > limit
+            mask = mask if mask.any() else atom_uq == atom_uq.max()
+            out.append(aev[lo:hi][mask].mean(axis=0))
+    return np.asarray(out)
 
 
 def read_levels(cascade_file):

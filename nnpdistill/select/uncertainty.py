@@ -32,9 +32,25 @@ def atomic_energies(models, data, frames=None, batch_size=64):
     return out
 
 
-def atomic_uncertainty(energies):
-    """Standard deviation over members (axis 0) of per-atom energies: (frames, atoms), eV."""
-    return np.asarray(energies).std(axis=0)
+def atomic_uncertainty(energies, center=False):
+    """Standard deviation over members (axis 0) of per-atom energies: (frames, atoms), eV. Atomic energies are
+    not observables: a member may carry a constant offset per atom that its total energies never see through the
+    fit, yet that inflates the spread everywhere. center removes each member's mean deviation from the ensemble
+    mean over the atoms given before the spread is taken."""
+    energies = np.asarray(energies, dtype=float)
+    if center:
+        energies = energies - (energies - energies.mean(axis=0)).mean(axis=(1, 2), keepdims=True)
+    return energies.std(axis=0)
+
+
+def atomic_force_uncertainty(forces):
+    """Committee force spread of each atom, sqrt(mean over members of |F - mean F|^2) (eV/A): (frames, atoms),
+    zero-padded to the largest frame. forces: [members][frames] arrays of (atoms, 3), as member_predictions."""
+    per_frame = [np.sqrt(((np.stack(f) - np.mean(f, axis=0)) ** 2).sum(axis=-1).mean(axis=0)) for f in zip(*forces)]
+    out = np.zeros((len(per_frame), max((len(f) for f in per_frame), default=0)))
+    for row, values in zip(out, per_frame):
+        row[:len(values)] = values
+    return out
 
 
 def threshold(reference_uq, k=4.0):
@@ -56,13 +72,9 @@ def member_predictions(models, data, frames):
 
 
 def force_uncertainty(forces):
-    """Committee force spread of each frame (eV/A), DP-GEN's max force deviation: the largest over atoms of
-    sqrt(mean over members of |F - mean F|^2). forces: [members][frames] arrays of (atoms, 3)."""
-    spread = []
-    for per_frame in zip(*forces):
-        stacked = np.stack(per_frame)
-        spread.append(np.sqrt(((stacked - stacked.mean(axis=0)) ** 2).sum(axis=-1).mean(axis=0)).max())
-    return np.asarray(spread)
+    """Committee force spread of each frame (eV/A), DP-GEN's max force deviation: the largest atom's of
+    atomic_force_uncertainty."""
+    return atomic_force_uncertainty(forces).max(axis=1)
 
 
 def rank_correlation(a, b):
