@@ -14,6 +14,7 @@ from nnpdistill.select.uncertainty import calibration
 from nnpdistill.atomic import replacing
 from nnpdistill.nnp.ensemble import Ensemble
 from nnpdistill.nnp.nnp_data import Data
+from nnpdistill.sample.order import crystalline
 
 logs.to_file(snakemake.log[0])
 active = snakemake.params.active
@@ -37,15 +38,21 @@ if r > 1 and active["stop_when_empty"] and previous.attrs.get("added_last_round"
     logging.info("round %d: the previous round added nothing; active learning has stopped", r)
 else:
     models = Ensemble.load(snakemake.input.ensemble).models(torch.float32)
+    classes = None
+    if rules.coverage:
+        if "crystallinity" not in momt.extras:
+            raise ValueError(f"active.coverage: {snakemake.input.momt} has no 'crystallinity' per frame to class by")
+        classes = crystalline(momt.extras["crystallinity"][candidates], momt.n_atoms,
+                              snakemake.params.crystallinity_fraction)
     symbols, aev = models[0].symbols, models[0].settings.aev
     if rules.population != "training":
         scored = Data(momt.subset(candidates), symbols, aev, source=snakemake.input.momt)
-        picked = select(models, scored, np.arange(len(candidates)), None, rules=rules)
+        picked = select(models, scored, np.arange(len(candidates)), None, rules=rules, classes=classes)
     else:
         # One Data holds candidates and training frames, so both are scored by the same code path.
         scored = Data(dataset.concatenate([momt.subset(candidates), previous]), symbols, aev)
         picked = select(models, scored, np.arange(len(candidates)), np.arange(len(candidates), scored.n_frames),
-                        rules=rules)
+                        rules=rules, classes=classes)
     added = candidates[picked.added]
     row.update(mu_eV=picked.mu, sigma_eV=picked.sigma, threshold_eV=picked.threshold,
                over_threshold=picked.over_threshold, added=len(added))
@@ -61,7 +68,8 @@ new.extras["source_index"] = added
 new.extras["al_round"] = np.full(len(added), r, dtype=np.int64)
 data = dataset.concatenate([previous, new]) if len(added) else previous
 data.attrs.update(previous.attrs)
-data.attrs.update(training_set=f"{snakemake.wildcards.system}_{snakemake.params.chain}{r}", round=r, added_last_round=len(added))
+data.attrs.update(training_set=f"{snakemake.wildcards.system}_{snakemake.params.chain}{r}", round=r,
+                  added_last_round=len(added))
 row["training_size"] = len(data)
 dataset.write(snakemake.output.data, data)
 with replacing(snakemake.output.row) as tmp:

@@ -11,6 +11,7 @@ import numpy as np
 from nnpdistill import dataset, logs
 from nnpdistill.select.active import holdout
 from nnpdistill.select.baselines import farthest_point, grid_subset, mean_aevs, random_subset
+from nnpdistill.select.distill import width_scale
 from nnpdistill.nnp.model import AEVSettings
 from nnpdistill.seeds import derive_seed
 from nnpdistill.nnp.nnp_data import Data
@@ -36,7 +37,8 @@ elif method == "fps":
     first = 0 if draw == 0 else int(np.random.default_rng(seed).integers(len(pool)))
     chosen = np.sort(pool[farthest_point(mean_aevs(aev.computer(len(momt.symbols)), data), n, first)])
 elif method == "grid":
-    kept, delta_o = grid_subset(momt.extras["O"][pool], momt.extras["H"][pool], n, snakemake.params.delta_h_eV)
+    delta_h = snakemake.params.delta_h_eV * width_scale(momt.n_atoms, snakemake.params.reference_atoms)
+    kept, delta_o = grid_subset(momt.extras["O"][pool], momt.extras["H"][pool], n, delta_h)
     chosen, extra = pool[kept], {"delta_o": delta_o}
 elif method == "active":
     chosen = np.sort(distilled.extras["source_index"])

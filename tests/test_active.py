@@ -106,3 +106,21 @@ def test_rules_from_config_name_a_bad_setting():
         Rules.from_config({"diversity": "kmeans"})
     with pytest.raises(ValueError, match="active.threshold"):
         Rules.from_config({"population": "absolute"})
+
+
+def test_coverage_guarantees_each_class_its_share():
+    """Ten candidates, the liquid ones (class 0) the most uncertain: a round of budget 4 takes the four most
+    uncertain liquids, unless a share of 0.25 is guaranteed, which swaps the least uncertain liquid for the most
+    uncertain crystal, even under the threshold."""
+    from nnpdistill.select.active import covered
+
+    score = np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.05, 0.04, 0.30, 0.02, 0.01])
+    classes = np.array([0, 0, 0, 0, 0, 1, 1, 1, 1, 1])
+    assert covered([0, 1, 2, 3], score, classes, 0.0, budget=4).tolist() == [0, 1, 2, 3]
+    assert covered([0, 1, 2, 3], score, classes, 0.25, budget=4).tolist() == [0, 1, 2, 7]
+    assert covered([0, 1, 2, 3], score, classes, 0.5, budget=4).tolist() == [0, 1, 5, 7]
+    # Without a budget the guaranteed frames are added on top; a class with too few frames gives what it has.
+    assert covered([0, 1, 2, 3], score, classes, 0.25).tolist() == [0, 1, 2, 3, 7]
+    assert covered([0, 1], score, np.array([0] * 9 + [1]), 0.5).tolist() == [0, 1, 9]
+    with pytest.raises(ValueError, match="active.coverage"):
+        Rules.from_config({"coverage": 0.7})

@@ -65,3 +65,24 @@ def test_calibration_picks_the_width_that_reproduces_known_counts():
 def test_bad_widths_are_refused():
     with pytest.raises(ValueError, match="positive"):
         reduce([0.0], [0.0], 0.0, 1.0)
+
+
+def test_intensive_widths_thin_a_cell_and_its_doubled_copy_alike():
+    """O and H are extensive: a cell twice as large has twice the O and H of the same states. Widths scaled by
+    the atom count (distill.reference_atoms) keep the same frames of both; absolute widths do not."""
+    from nnpdistill.select.distill import width_scale
+
+    rng = np.random.default_rng(3)
+    o, h = rng.uniform(0.0, 30.0, 2000), rng.uniform(-150.0, -140.0, 2000)  # a 32-atom cell's O and H (eV)
+    delta_os, delta_h = [0.2, 0.7, 3.0], 0.25
+    small, large = 32, 64
+
+    def kept(o, h, n_atoms, reference):
+        scale = width_scale(n_atoms, reference)
+        return [lv.kept.tolist() for lv in cascade(o, h, [d * scale for d in delta_os], delta_h * scale)]
+
+    assert kept(o, h, small, 108) == kept(2 * o, 2 * h, large, 108)
+    assert kept(o, h, small, 0) != kept(2 * o, 2 * h, large, 0)
+    assert width_scale(108, 108) == 1.0 and width_scale(32, 0) == 1.0 and width_scale(32, 108) == 32 / 108
+    with pytest.raises(ValueError, match="reference_atoms"):
+        width_scale(32, -1)

@@ -198,10 +198,12 @@ def test_comparison_scores_distilled_and_baselines_on_unseen_data(test_run):
 
 def test_sequential_mode_rounds_take_consecutive_chunks(test_run, tmp_path):
     """Sequential mode, with the selection options that are not the paper's: committee force spread, a budget
-    filled by farthest-point sampling, rejected candidates offered again, no early stop."""
+    filled by farthest-point sampling, rejected candidates offered again, no early stop, a step budget for every
+    round, a share of each round for each class."""
     def sequential(config):
         config["active"].update(mode="sequential", chunks=3, uncertainty="force", diversity="fps", budget=3,
-                                k_sigma=1.0, rescore_rejected=True, stop_when_empty=False)
+                                k_sigma=1.0, rescore_rejected=True, stop_when_empty=False, steps=12,
+                                coverage=0.3)
 
     # A copy (with Snakemake's records), so that the shared test run keeps the test config's results.
     test_run = shutil.copytree(test_run, tmp_path / "run", symlinks=True)
@@ -219,9 +221,20 @@ def test_sequential_mode_rounds_take_consecutive_chunks(test_run, tmp_path):
     # Round 2 scores chunk 2 and the frames of chunk 1 that round 1 left out.
     assert rounds["candidates"].iloc[2] == len(chunks[2]) + len(chunks[1]) - added[0]
     assert np.isfinite(rounds["rho_force_uq_force_error"].iloc[1:]).all()
+    # active.steps: every round's members train about 12 optimizer steps, the epochs following from the size.
+    settings = yaml.safe_load((REPO / "config" / "test.yaml").read_text())["train"]
+    for r, size in enumerate(rounds["training_size"]):
+        history = pd.read_csv(test_run / f"results/train/ni32_al{r}/member0/history.csv")
+        n_train = size - int(round(settings.get("validation_fraction", 0.2) * size))  # the schema default
+        per_epoch = -(-n_train // settings["batch_size"])
+        assert len(history) == max(1, round(12 / per_epoch)), (r, size, len(history))
     distilled = dataset.read(test_run / "results/ni32/active/distilled.h5")
     start = distilled.extras["source_index"][distilled.extras["al_round"] == 0]
     np.testing.assert_array_equal(start, chunks[0])
+    # active.coverage: round 1 adds a frame of each class its candidates (chunk 1) hold.
+    crystal = momt.extras["crystallinity"] > 0.5 * momt.n_atoms  # crystallinity_fraction's default
+    added_1 = distilled.extras["source_index"][distilled.extras["al_round"] == 1]
+    assert set(crystal[added_1].tolist()) == set(crystal[chunks[1]].tolist())
 
 
 def test_evaluation_tables_translated_data_and_training_speed(test_run):

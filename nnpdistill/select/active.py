@@ -49,6 +49,7 @@ class Rules:
     trust_high: float = 0.0  # frames with an atom above it are not added (DP-GEN's trust window); 0: no bound
     diversity: str = "none"  # fps: farthest-point sampling on the uncertain atoms' mean AEV, up to budget
     budget: int = 0  # frames a round adds at most; 0: no cap
+    coverage: float = 0.0  # share of a round's additions each class (crystal, liquid) is guaranteed
 
     @classmethod
     def from_config(cls, active):
@@ -57,6 +58,8 @@ class Rules:
                               ("diversity", DIVERSITIES)):
             if getattr(rules, name) not in allowed:
                 raise ValueError(f"active.{name} must be one of {allowed}, got {getattr(rules, name)!r}")
+        if not 0.0 <= rules.coverage <= 0.5:
+            raise ValueError(f"active.coverage must be in [0, 0.5], got {rules.coverage}")
         if rules.population == "absolute" and rules.threshold <= 0:
             raise ValueError("active.threshold must be > 0 with active.population: absolute")
         return rules
@@ -80,10 +83,11 @@ def atomic_uq(models, data, frames, rules):
     return atomic_uncertainty(atomic_energies(models, data, frames), center=rules.center_members)
 
 
-def select(models, data, candidates, training, k=4.0, population="candidates", rules=None):
+def select(models, data, candidates, training, k=4.0, population="candidates", rules=None, classes=None):
     """Score the candidate frames of nnpdistill.nnp.nnp_data.Data with an ensemble; population names the atoms whose
     UQ sets mu and sigma: the candidates themselves or the current training frames (rules, when given, hold
-    these and the other choices of Rules)."""
+    these and the other choices of Rules). classes (one label per candidate, e.g. crystal or not) are needed by
+    rules.coverage."""
     rules = rules or Rules(k_sigma=k, population=population)
     if rules.population not in POPULATIONS:
         raise ValueError(f"population must be one of {POPULATIONS}, got {rules.population!r}")
@@ -107,7 +111,42 @@ def select(models, data, candidates, training, k=4.0, population="candidates", r
             chosen = np.sort(over[farthest_point(features, rules.budget, first)])
         else:  # the most uncertain frames
             chosen = np.sort(over[np.argsort(-uq[over].max(axis=1), kind="stable")[:rules.budget]])
+    if rules.coverage > 0:
+        chosen = covered(chosen, uq.max(axis=1), np.asarray(classes), rules.coverage, rules.budget)
     return Selection(len(candidates), mu, sigma, limit, candidates[chosen], uq.max(axis=1), len(over))
+
+
+def covered(chosen, score, classes, share, budget=0):
+    """chosen (indices into score and classes), amended so that every class holds at least ceil(share * size)
+    of them (or all of its frames, if fewer): each short class gives its most uncertain frames not yet chosen,
+    even under the threshold; under a budget they take the places of the least uncertain frames of the classes
+    with more than their share. Without the guarantee a round adds only where the uncertainty is largest (the
+    liquid, high enthalpies), and a crystal basin keeps little more than its start frames."""
+    chosen = list(np.asarray(chosen, dtype=int))
+    size = budget if budget else len(chosen)
+    if size == 0:
+        return np.asarray(chosen, dtype=int)
+    need = int(np.ceil(share * size))
+    for label in np.unique(classes):
+        members = np.flatnonzero(classes == label)
+        have = [i for i in chosen if classes[i] == label]
+        short = min(need, len(members)) - len(have)
+        if short <= 0:
+            continue
+        extra = [i for i in members[np.argsort(-score[members], kind="stable")] if i not in set(chosen)][:short]
+        if budget:  # free places from the least uncertain frames of classes above their share
+            counts = {c: sum(classes[i] == c for i in chosen) for c in np.unique(classes)}
+            excess = len(chosen) + len(extra) - budget
+            for i in sorted(chosen, key=lambda i: score[i]):
+                if excess <= 0:
+                    break
+                if classes[i] != label and counts[classes[i]] > need:
+                    chosen.remove(i)
+                    counts[classes[i]] -= 1
+                    excess -= 1
+            extra = extra[:budget - len(chosen)]
+        chosen += extra
+    return np.sort(np.asarray(chosen, dtype=int))
 
 
 @torch.no_grad()

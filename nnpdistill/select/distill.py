@@ -62,6 +62,15 @@ def cascade(o, h, delta_os, delta_h):
     return levels
 
 
+def width_scale(n_atoms, reference_atoms=0):
+    """The factor on the configured widths for a cell of n_atoms: 1 when reference_atoms is 0 (the widths are
+    absolute, as Table S3's for Ni 108), else n_atoms / reference_atoms. O (eq. 2) and H both grow with the
+    number of atoms, so scaled widths thin cells of any size alike per atom."""
+    if reference_atoms < 0 or n_atoms <= 0:
+        raise ValueError(f"need n_atoms > 0 and reference_atoms >= 0, got {n_atoms} and {reference_atoms}")
+    return 1.0 if reference_atoms == 0 else n_atoms / reference_atoms
+
+
 def calibrate_delta_h(o, h, delta_os, target_selected, candidates):
     """The candidate delta_h (eV) whose cascade counts come closest to target_selected (least squares of the
     log ratios); returns (best, {candidate: selected counts})."""

@@ -11,7 +11,7 @@ rule al_start:
     wildcard_constraints:
         system=_choice(config["active"]["systems"]),
     params:
-        active=settings_without("active", "systems", "epochs", "warm_start", "baselines", "test_frames"),
+        active=settings_without("active", "systems", "epochs", "steps", "warm_start", "baselines", "test_frames"),
         chain="al",
     log:
         "results/logs/active/{system}_al0.log",
@@ -40,8 +40,9 @@ rule al_select:
         system=_choice(config["active"]["systems"]),
         round=r"[1-9]\d*",
     params:
-        active=settings_without("active", "systems", "epochs", "warm_start", "baselines", "test_frames"),
+        active=settings_without("active", "systems", "epochs", "steps", "warm_start", "baselines", "test_frames"),
         chain="al",
+        crystallinity_fraction=config["crystallinity_fraction"],  # active.coverage's classes
     log:
         "results/logs/active/{system}_al{round}.log",
     benchmark:

@@ -44,6 +44,7 @@ rule lc_set:
         seed=config["seed"],
         aev=config["train"]["aev"],
         delta_h_eV=config["distill"]["delta_h_eV"],
+        reference_atoms=config["distill"]["reference_atoms"],
     log:
         "results/logs/benchmark/{system}_lc_{method}_{size}_d{draw}_set.log",
     benchmark:
@@ -68,7 +69,7 @@ rule lc_sequential_start:
     wildcard_constraints:
         system=_choice(sequential_systems()),
     params:
-        active=dict(settings_without("active", "systems", "epochs", "warm_start", "baselines", "test_frames"),
+        active=dict(settings_without("active", "systems", "epochs", "steps", "warm_start", "baselines", "test_frames"),
                     mode="sequential"),
         chain="alseq",
     log:
@@ -98,9 +99,10 @@ rule lc_sequential_select:
         system=_choice(sequential_systems()),
         round=r"[1-9]\d*",
     params:
-        active=dict(settings_without("active", "systems", "epochs", "warm_start", "baselines", "test_frames"),
+        active=dict(settings_without("active", "systems", "epochs", "steps", "warm_start", "baselines", "test_frames"),
                     mode="sequential"),
         chain="alseq",
+        crystallinity_fraction=config["crystallinity_fraction"],  # active.coverage's classes
     log:
         "results/logs/benchmark/{system}_alseq{round}.log",
     benchmark:

@@ -196,7 +196,9 @@ def member_settings(wildcards):
     # cache_gb changes memory use, not results, so it is read from the config by the job and is no param.
     settings = {k: v for k, v in config["train"].items() if k not in ("sets", "cache_gb")}
     found = al_round(wildcards.set)
-    if found and found[1] > 0:
+    if found and config["active"]["steps"]:  # every round's members get as many updates, whatever its size
+        settings["steps"] = config["active"]["steps"]
+    elif found and found[1] > 0:
         settings["epochs"] = config["active"]["epochs"]
     if lc_system(wildcards.set):  # learning curves: a step budget, the same for every size
         full = "_lc_full_" in wildcards.set

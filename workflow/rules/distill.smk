@@ -10,6 +10,7 @@ rule distill_grid:
     params:
         delta_o=config["distill"]["delta_o"],
         delta_h_eV=config["distill"]["delta_h_eV"],
+        reference_atoms=config["distill"]["reference_atoms"],
         element=lambda wc: element_of(wc.system),
     log:
         "results/logs/distill/{system}_grid.log",
