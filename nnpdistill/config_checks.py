@@ -110,6 +110,13 @@ def _check_benchmark(config):
     if bench["md"]["sizes"] != "none" and "liquid_3000K" not in bench["unseen_sets"]:
         errors.append("benchmark.md.sizes: the liquid MD starts from the unseen set liquid_3000K; add it to "
                       "benchmark.unseen_sets or set benchmark.md.sizes: none")
+    if "pool" in bench["methods"]:
+        pool = bench["pool"]
+        off = [s for s in bench["sizes"] if s >= pool["start_frames"] and (s - pool["start_frames"]) % pool["budget"]]
+        if off:
+            errors.append(f"benchmark.sizes: {off} cannot be reached by the pool chain, which holds "
+                          f"benchmark.pool.start_frames ({pool['start_frames']}) plus a whole number of "
+                          f"benchmark.pool.budget ({pool['budget']}) frames")
     return errors
 
 

@@ -9,7 +9,8 @@ import numpy as np
 import torch
 
 from nnpdistill import dataset, logs
-from nnpdistill.select.active import Rules, atomic_uq, load_plan, select
+from nnpdistill.select.active import Rules, atomic_uq, holdout, load_plan, pool_candidates, select
+from nnpdistill.seeds import derive_seed
 from nnpdistill.select.uncertainty import calibration
 from nnpdistill.atomic import replacing
 from nnpdistill.nnp.ensemble import Ensemble
@@ -21,11 +22,17 @@ active = snakemake.params.active
 r = int(snakemake.wildcards.round)
 momt = dataset.read(snakemake.input.momt)
 previous = dataset.read(snakemake.input.data)
-_, rounds = load_plan(active["mode"], active["chunks"], snakemake.input.cascade, len(momt),
-                      active["holdout_fraction"])
 rules = Rules.from_config(active)
-label, candidates = rounds[r - 1]
-if active["rescore_rejected"]:  # every earlier round's candidates that did not join are offered again
+if active["mode"] == "pool":  # the pool frames not chosen yet, a fresh sample of them each round
+    pool = np.setdiff1d(np.arange(len(momt)), holdout(len(momt), active["holdout_fraction"]))
+    label = "pool"
+    candidates = pool_candidates(pool, previous.extras["source_index"], active["candidates"],
+                                 derive_seed(snakemake.params.seed, "pool candidates", r))
+else:
+    _, rounds = load_plan(active["mode"], active["chunks"], snakemake.input.cascade, len(momt),
+                          active["holdout_fraction"])
+    label, candidates = rounds[r - 1]
+if active["rescore_rejected"] and active["mode"] != "pool":  # every earlier round's candidates that did not join are offered again
     offered = np.unique(np.concatenate([frames for _, frames in rounds[:r]]))
     candidates = np.setdiff1d(offered, previous.extras["source_index"])
 # mu, sigma and the threshold are in the uncertainty's unit: eV (energy) or eV/A (force), as the column says.

@@ -1,7 +1,7 @@
 """A learning-curve training set: `size` frames of the MOMT pool (every frame but the held-out block) chosen by
 `method`: random (one draw per seed), fps (farthest-point sampling on mean AEVs), grid (the (O, H) grid
 reduction alone at the delta_o giving that size), active (the distilled set), sequential (the last round of the
-sequential-mode chain) or full (the whole pool).
+sequential-mode chain), pool (the round of the pool-mode chain with that size) or full (the whole pool).
 size: a number of frames, "distilled" (the distilled set's size), "sequential" (that chain's) or "pool"."""
 
 import logging
@@ -10,11 +10,10 @@ import numpy as np
 
 from nnpdistill import dataset, logs
 from nnpdistill.select.active import holdout
-from nnpdistill.select.baselines import farthest_point, grid_subset, mean_aevs, random_subset
+from nnpdistill.select.baselines import farthest_point_frames, grid_subset, random_subset
 from nnpdistill.select.distill import width_scale
 from nnpdistill.nnp.model import AEVSettings
 from nnpdistill.seeds import derive_seed
-from nnpdistill.nnp.nnp_data import Data
 
 stream = logs.to_file(snakemake.log[0])
 method, size, draw = snakemake.wildcards.method, snakemake.wildcards.size, int(snakemake.wildcards.draw)
@@ -22,8 +21,8 @@ momt = dataset.read(snakemake.input.momt)
 held = holdout(len(momt), snakemake.params.holdout_fraction)
 pool = np.setdiff1d(np.arange(len(momt)), held)
 distilled = dataset.read(snakemake.input.distilled) if snakemake.input.get("distilled") else None
-sequential = dataset.read(snakemake.input.sequential) if snakemake.input.get("sequential") else None
-named = {"pool": pool, "distilled": distilled, "sequential": sequential}
+chain = dataset.read(snakemake.input.chain) if snakemake.input.get("chain") else None
+named = {"pool": pool, "distilled": distilled, "sequential": chain}
 n = len(named[size]) if size in named else int(size)
 if n > len(pool):
     raise ValueError(f"benchmark.sizes: {n} frames asked of a pool of {len(pool)} ({snakemake.input.momt})")
@@ -32,18 +31,20 @@ extra = {}
 if method == "random":
     chosen = pool[random_subset(len(pool), n, seed)]
 elif method == "fps":
-    aev = AEVSettings(**snakemake.params.aev)
-    data = Data(momt.subset(pool), momt.symbols, aev, progress=stream, source=snakemake.input.momt)
     first = 0 if draw == 0 else int(np.random.default_rng(seed).integers(len(pool)))
-    chosen = np.sort(pool[farthest_point(mean_aevs(aev.computer(len(momt.symbols)), data), n, first)])
+    chosen = farthest_point_frames(momt, pool, n, AEVSettings(**snakemake.params.aev), first, stream,
+                                   snakemake.input.momt)
 elif method == "grid":
     delta_h = snakemake.params.delta_h_eV * width_scale(momt.n_atoms, snakemake.params.reference_atoms)
     kept, delta_o = grid_subset(momt.extras["O"][pool], momt.extras["H"][pool], n, delta_h)
     chosen, extra = pool[kept], {"delta_o": delta_o}
 elif method == "active":
     chosen = np.sort(distilled.extras["source_index"])
-elif method == "sequential":
-    chosen = np.sort(sequential.extras["source_index"])
+elif method in ("sequential", "pool"):  # a chain's round of this size
+    chosen = np.sort(chain.extras["source_index"])
+    if len(chosen) != n:
+        raise ValueError(f"{snakemake.input.chain} holds {len(chosen)} frames, not {n}: a pool-mode round adds "
+                         "benchmark.pool.budget frames only while the pool has that many left")
 else:
     chosen = pool
 if np.intersect1d(chosen, held).size:

@@ -18,7 +18,10 @@ md = pd.concat([pd.read_csv(f) for f in snakemake.input.md], ignore_index=True) 
 reference = pd.read_csv(snakemake.input.reference)
 curve = curves(scores, sets, p.level, p.resamples, p.seed)
 prop = property_summary(props, sets, p.level, p.resamples, p.seed)
-pairs = paired(scores, sets, p.level, p.resamples, p.seed)
+# Against random, and the selections against farthest-point too: the target is the better of the two.
+pairs = pd.concat([paired(scores, sets, p.level, p.resamples, p.seed),
+                   paired(scores, sets, p.level, p.resamples, p.seed, baseline="fps", skip=("random",))],
+                  ignore_index=True)
 tables.write_csv(curve, snakemake.output.curves)
 tables.write_csv(prop, snakemake.output.properties)
 tables.write_csv(pairs, snakemake.output.paired)

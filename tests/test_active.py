@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from nnpdistill.select.active import Rules, cascade_plan, select, sequential_plan
+from nnpdistill.select.active import Rules, cascade_plan, pool_candidates, select, sequential_plan
 from nnpdistill.select.distill import cascade
 from nnpdistill.nnp.model import NNP, AEVSettings, ModelSettings
 from nnpdistill.nnp.nnp_data import Data
@@ -124,3 +124,25 @@ def test_coverage_guarantees_each_class_its_share():
     assert covered([0, 1], score, np.array([0] * 9 + [1]), 0.5).tolist() == [0, 1, 9]
     with pytest.raises(ValueError, match="active.coverage"):
         Rules.from_config({"coverage": 0.7})
+
+
+def test_fill_tops_a_round_up_to_its_budget_with_the_most_uncertain_frames():
+    """k_sigma 2 leaves 3 frames over the threshold; with fill a budget of 5 adds them and the next two most
+    uncertain, without fill only the 3."""
+    members, data = tiny_ensemble_and_frames()
+    plain = select(members, data, np.arange(12), None, rules=Rules(k_sigma=2.0, budget=5))
+    filled = select(members, data, np.arange(12), None, rules=Rules(k_sigma=2.0, budget=5, fill=True))
+    assert plain.added.tolist() == [2, 7, 8] and filled.over_threshold == 3
+    order = np.argsort(-filled.max_uq, kind="stable")
+    assert filled.added.tolist() == sorted(order[:5].tolist()) and set(plain.added) < set(filled.added)
+
+
+def test_pool_candidates_leave_out_the_chosen_frames_and_sample_by_seed():
+    pool = np.arange(10, 110)
+    chosen = np.array([10, 50, 51, 200])
+    every = pool_candidates(pool, chosen, 0, seed=1)
+    assert len(every) == 97 and not np.intersect1d(every, chosen).size
+    some = pool_candidates(pool, chosen, 20, seed=1)
+    assert len(some) == 20 and set(some) <= set(every) and np.all(np.diff(some) > 0)
+    np.testing.assert_array_equal(some, pool_candidates(pool, chosen, 20, seed=1))
+    assert not np.array_equal(some, pool_candidates(pool, chosen, 20, seed=2))

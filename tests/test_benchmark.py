@@ -8,7 +8,9 @@ import pandas as pd
 import pytest
 
 from nnpdistill import dataset
+from nnpdistill.nnp.model import AEVSettings
 from nnpdistill.select.active import holdout
+from nnpdistill.select.baselines import farthest_point_frames
 from tests.workflow_helpers import config_from, snakemake
 
 
@@ -45,11 +47,19 @@ def test_learning_curve_sets_follow_their_method_and_avoid_the_held_out_block(be
     np.testing.assert_array_equal(chain[0].extras["source_index"], first_chunk)
     for r in (1, 2):
         assert set(chain[r - 1].extras["source_index"]) <= set(chain[r].extras["source_index"])
-        assert (bench_run / f"results/benchmark/ni32/sequential/round{r}.json").exists()
+        assert (bench_run / f"results/benchmark/ni32/alseq/round{r}.json").exists()
     np.testing.assert_array_equal(sets["ni32_lc_sequential_sequential_d0"], np.sort(chain[2].extras["source_index"]))
     assert len(sets["ni32_lc_random_sequential_d1"]) == len(chain[2])
     assert len(list((bench_run / "results/train/ni32_alseq1").glob("member*/model.pt"))) == 2  # train.ensemble_size
     assert len(list((bench_run / "results/train/ni32_lc_random_8_d0").glob("member*/model.pt"))) == 2
+    # pool mode: round 0 is the fps set of 4 frames, each round adds 2 others, and the set of 8 is round 2
+    pool = [dataset.read(bench_run / f"results/train/ni32_alpool{r}/data.h5").extras["source_index"] for r in range(3)]
+    pool_frames = np.setdiff1d(np.arange(len(momt)), held)
+    np.testing.assert_array_equal(pool[0], farthest_point_frames(momt, pool_frames, 4, AEVSettings()))
+    assert [len(p) for p in pool] == [4, 6, 8] and set(pool[0]) < set(pool[1]) < set(pool[2])
+    assert not np.intersect1d(pool[2], held).size
+    np.testing.assert_array_equal(sets["ni32_lc_pool_8_d0"], np.sort(pool[2]))
+    assert len(list((bench_run / "results/train/ni32_alpool1").glob("member*/model.pt"))) == 2  # benchmark.pool
 
 
 @pytest.mark.slow
@@ -58,13 +68,14 @@ def test_benchmark_tables_carry_intervals_over_draws_and_members(bench_run):
     curve = pd.read_csv(folder / "learning_curves.csv")
     tests = {"fcc_300K", "vacancy_1000K", "liquid_3000K", "slab111", "momt_heldout", "unseen (all)"}
     assert set(curve.test_set) == tests
-    assert set(curve.method) == {"random", "fps", "grid", "active", "sequential", "full"}
+    assert set(curve.method) == {"random", "fps", "grid", "active", "sequential", "pool", "full"}
     random = curve[(curve.method == "random") & (curve.size_label == "8")]
     assert (random.units == 4).all() and (random.draws == 2).all()  # 2 draws x 2 members
     assert (curve.force_mae_meV_A_low <= curve.force_mae_meV_A).all()
     assert (curve.force_mae_meV_A <= curve.force_mae_meV_A_high).all()
     paired = pd.read_csv(folder / "paired.csv")
     row = paired[(paired.method == "active") & (paired.test_set == "unseen (all)")].iloc[0]
+    assert {("pool", "random"), ("pool", "fps"), ("active", "fps")} <= set(zip(paired.method, paired.baseline))
     assert row.force_mae_meV_A_low <= row.force_mae_meV_A_diff <= row.force_mae_meV_A_high
     props = pd.read_csv(folder / "properties.csv")
     assert {"sum_abs_dlb_A", "d_E_vac_eV", "rel_C44_pct", "energy_order_right"} <= set(props.property)
@@ -76,6 +87,8 @@ def test_benchmark_tables_carry_intervals_over_draws_and_members(bench_run):
     assert list(md.start) == ["fcc", "liquid"] and md.failed_at_ps.isna().all()
     summary = (folder / "summary.md").read_text()
     assert "At equal size" in summary and "paired bootstrap" in summary and "sequential-mode" in summary
+    assert "pool-mode active-learning set's force MAE over the unseen sets" in summary
+    assert "than farthest-point sampling's" in summary
     assert (bench_run / "results/figures/learning_curves_ni32.png").stat().st_size > 10_000
     again = snakemake(bench_run, config_from("test.yaml", bench_run), "benchmark", "--dry-run")
     assert "Nothing to be done" in again.stdout + again.stderr

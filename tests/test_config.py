@@ -79,6 +79,10 @@ def diversity_without_budget(config):
     config["active"]["diversity"] = "fps"
 
 
+def pool_size_out_of_reach(config):
+    config["benchmark"]["pool"] = {"start_frames": 4, "budget": 3}  # 8 = 4 + 4/3 budgets
+
+
 def delta_o_not_increasing(config):
     config["distill"]["delta_o"] = [0.02, 0.1, 0.05]
 
@@ -119,6 +123,8 @@ def test_bad_setting_fails_before_any_job(tmp_path, edit, message):
                                       r"frames by the spread of an ensemble's predictions, which one member cannot"),
     (absolute_threshold_of_zero, r"active.threshold: active.population: absolute needs a threshold > 0"),
     (diversity_without_budget, r"active.budget: active.diversity: fps chooses among the uncertain frames"),
+    (pool_size_out_of_reach, r"benchmark.sizes: \[8\] cannot be reached by the pool chain, which holds "
+                             r"benchmark.pool.start_frames \(4\) plus a whole number of benchmark.pool.budget \(3\)"),
     (delta_o_not_increasing, r"distill.delta_o: the widths must increase \(finest first\), got \[0.02, 0.1, 0.05\]"),
     (empty_o_range, r"systems.ni32.momt.o_range: empty range \[40.0, -5.0\]"),
     (temperature_outside_band, r"systems.ni32.momt: need t_min_K < temperature_K < t_max_K, got 2500.0 < 2000.0"),

@@ -204,3 +204,55 @@ def test_killed_run_resumes_to_the_same_dataset(tmp_path):
         np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
     for name in a.extras:
         np.testing.assert_array_equal(a.extras[name], b.extras[name])
+
+
+NI108 = Window(-500.0, -440.0, 60, -5.0, 120.0, 125)
+
+
+def test_shell_order_parameter_drives_both_engines_alike_and_its_forces_are_the_gradient(potential):
+    """Ni 108 (n = 3), where the shell holds 16 vectors against eq. 2's 4: the plugin and the Python engine agree
+    step by step, the O they report is order.order_parameter's shell value, and the plugin's forces are minus the
+    gradient of U + bias."""
+    from nnpdistill.sample.order import order_parameter
+
+    bias = WangLandauBias(NI108, 2000.0, 1000.0, 4000.0)
+    rng = np.random.default_rng(1)
+    for _ in range(3000):
+        bias.deposit(rng.normal(-470.0, 4.0), rng.normal(80.0, 10.0), 1.0)
+    results = {}
+    for name, engine in ENGINES.items():
+        with Simulation(crystal("Ni", "fcc", 3), potential) as sim:
+            momt = engine(sim, bias, 3, 1.0, "shell")
+            sim.set_timestep(1.0)
+            sim.set_velocities(2000.0, 9)
+            sim.use_npt(2000.0, 1.0, 100.0, 1000.0)
+            sim.lmp.command("run 0")
+            momt.advance(150)
+            sim.lmp.command("run 0")
+            shell, _ = order_parameter(sim.positions(), sim.cell(), 3, gradient=False, kind="shell")
+            eq2, _ = order_parameter(sim.positions(), sim.cell(), 3, gradient=False)
+            results[name] = (sim.forces(), momt.last)
+            # in the starting orientation the other 12 vectors add little, but far more than rounding
+            assert momt.last["O"] == pytest.approx(shell, rel=1e-9) and abs(shell - eq2) > 1e-3
+    (f_py, last_py), (f_cc, last_cc) = results["python"], results["plugin"]
+    assert abs(last_py["dbias_dO"]) > 1e-3  # the O force acts
+    np.testing.assert_allclose(f_cc, f_py, rtol=0, atol=1e-9)
+    atoms = crystal("Ni", "fcc", 3)
+    atoms.positions += rng.normal(0.0, 0.15, atoms.positions.shape)
+    with Simulation(atoms, potential) as sim:
+        momt = FrozenMOMT(sim, bias, 3, 1.0, "shell")
+        sim.use_nve()
+
+        def phi(positions):
+            sim.set_positions(positions)
+            sim.lmp.command("run 0")
+            return momt.last["U"] + momt.last["bias"], sim.forces()
+
+        _, forces = phi(atoms.positions)
+        for atom, axis in ((0, 0), (50, 1), (107, 2)):
+            plus, minus = atoms.positions.copy(), atoms.positions.copy()
+            plus[atom, axis] += 1e-5
+            minus[atom, axis] -= 1e-5
+            assert forces[atom, axis] == pytest.approx(-(phi(plus)[0] - phi(minus)[0]) / 2e-5, rel=1e-6, abs=1e-6)
+        with pytest.raises(ValueError, match="kind must be one of"):
+            FrozenMOMT(sim, bias, 3, 1.0, "max")

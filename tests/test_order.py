@@ -99,3 +99,59 @@ def test_crystallinity_sees_order_that_o_misses():
     assert crystallinity(layered[None], atoms.cell[None], 2)[0] == pytest.approx(32.0)
     assert order_parameter(layered, atoms.cell, 2)[0] < 8.0
     assert crystallinity(liquid, cells, 2).mean() < 8.0
+
+
+def twin_orientation(n=3, a=3.52):
+    """A perfect FCC crystal rotated 180 degrees about [111] (its Sigma-3 twin orientation), which fits an
+    n x n x n cubic box for n = 3: R maps the box vector 3a x to a(-1, 2, 2), a lattice vector."""
+    basis = np.array([[0, 0, 0], [0, 0.5, 0.5], [0.5, 0, 0.5], [0.5, 0.5, 0]])
+    span = np.arange(-3 * n, 3 * n + 1)
+    cells = np.array(np.meshgrid(span, span, span, indexing="ij")).reshape(3, -1).T
+    points = (cells[:, None, :] + basis[None]).reshape(-1, 3) * a
+    rotation = (2.0 / 3.0) * np.ones((3, 3)) - np.eye(3)
+    rotated = points @ rotation.T + 0.013 * a  # off the box faces, so each site is counted once
+    edge = n * a
+    return rotated[np.all((rotated >= 0) & (rotated < edge), axis=1)], np.eye(3) * edge
+
+
+def test_shell_gives_number_of_atoms_for_the_start_and_its_twin_where_eq2_sees_a_quarter():
+    from nnpdistill.sample.order import shell_vectors
+
+    assert [len(shell_vectors(n)) for n in (1, 2, 3, 4)] == [4, 4, 16, 4]  # n = 3: (3,3,3) and (5,1,1) families
+    start = crystal("Ni", "fcc", 3)
+    twin, cell = twin_orientation()
+    assert len(twin) == 108
+    assert order_parameter(start.positions, start.cell, 3, kind="shell")[0] == pytest.approx(108.0, rel=1e-12)
+    assert order_parameter(twin, cell, 3, kind="shell")[0] == pytest.approx(108.0, rel=1e-12)
+    assert order_parameter(twin, cell, 3)[0] == pytest.approx(27.0, rel=1e-12)  # one {111} vector survives
+
+
+def test_shell_of_uncorrelated_positions_gives_its_pairs_over_four():
+    rng = np.random.default_rng(7)
+    positions = rng.uniform(0.0, 10.56, size=(400, 108, 3))
+    cells = np.broadcast_to(np.eye(3) * 10.56, (400, 3, 3))
+    values, _ = order_parameter(positions, cells, 3, gradient=False, kind="shell")
+    assert values.mean() == pytest.approx(4.0, abs=0.15)  # 16 pairs / 4
+
+
+def test_shell_is_translation_invariant_and_its_gradient_matches_finite_differences():
+    rng = np.random.default_rng(8)
+    atoms = crystal("Ni", "fcc", 3)
+    positions = atoms.positions + rng.normal(0.0, 0.25, atoms.positions.shape)
+    value, grad = order_parameter(positions, atoms.cell, 3, kind="shell")
+    shifted = order_parameter(positions + np.array([0.37, -1.9, 5.3]), atoms.cell, 3, kind="shell")[0]
+    assert shifted == pytest.approx(value, rel=1e-12)
+    h, numeric = 1e-6, np.zeros_like(positions)
+    for index in np.ndindex(positions.shape):
+        plus, minus = positions.copy(), positions.copy()
+        plus[index] += h
+        minus[index] -= h
+        numeric[index] = (order_parameter(plus, atoms.cell, 3, False, "shell")[0]
+                          - order_parameter(minus, atoms.cell, 3, False, "shell")[0]) / (2 * h)
+    assert np.abs(grad).max() > 1.0
+    np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-7)
+    fast_value, fast_grad = order_parameter_box(positions, np.diag(atoms.cell), 3, kind="shell")
+    assert fast_value == pytest.approx(value, rel=1e-12)
+    np.testing.assert_allclose(fast_grad, grad, rtol=1e-10, atol=1e-12)
+    with pytest.raises(ValueError, match="kind must be one of"):
+        order_parameter(positions, atoms.cell, 3, kind="max")

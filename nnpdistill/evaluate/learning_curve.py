@@ -2,7 +2,7 @@
 
 A learning-curve set is named <system>_lc_<method>_<size>_d<draw>: method random, fps, grid, active (the
 distilled set: active learning in the main run's mode), sequential (active learning in sequential mode, a chain
-of its own) or full; size a number of frames, "distilled" (the distilled set's size), "sequential" (the
+of its own), pool (active learning from a few farthest-point frames, a fixed budget a round) or full; size a number of frames, "distilled" (the distilled set's size), "sequential" (the
 sequential chain's final size) or "pool" (every frame outside the held-out block); draw the repeat of a random
 selection (0 for the deterministic ones). Every set trains the same way
 (train settings, benchmark.members members). Scores are per member and test frame (scripts/lc_score.py);
@@ -35,10 +35,11 @@ def set_name(system, method, size, draw):
     return f"{system}_lc_{method}_{size}_d{draw}"
 
 
-def set_names(system, methods, sizes, draws):
+def set_names(system, methods, sizes, draws, pool_start=None):
     """Every training set of a benchmark: random at each size (and the distilled size) in `draws` draws; fps and
     grid at each size (and the distilled size) once; active at the distilled size; sequential at its own size,
-    with random draws of that size to compare with; full on the whole pool."""
+    with random draws of that size to compare with; pool at each size above its chain's start (pool_start
+    frames); full on the whole pool."""
     sizes = [str(s) for s in sizes]
     random_sizes = [*sizes, "distilled"] + (["sequential"] if "sequential" in methods else [])
     out = []
@@ -51,6 +52,9 @@ def set_names(system, methods, sizes, draws):
             out.append(set_name(system, method, "distilled", 0))
         elif method == "sequential":
             out.append(set_name(system, method, "sequential", 0))
+        elif method == "pool":
+            # at the start size the chain's set is the fps set itself
+            out += [set_name(system, method, s, 0) for s in sizes if int(s) > (pool_start or 0)]
         elif method == "full":
             out.append(set_name(system, method, "pool", 0))
         else:
@@ -122,16 +126,17 @@ def _per_frame(scores, sets, method, size, test):
     return table.groupby(["test_set", "frame"])[["energy_abs_meV_atom", "force_mae_meV_A"]].mean()
 
 
-def paired(scores, sets, level=0.95, resamples=2000, seed=0, baseline="random"):
-    """Each method against the baseline at the same size label, on the same test frames: the mean difference
-    (method - baseline) of per-frame errors, its interval, and the difference relative to the baseline (%)."""
+def paired(scores, sets, level=0.95, resamples=2000, seed=0, baseline="random", skip=()):
+    """Each method (but those in skip) against the baseline at the same size label, on the same test frames: the
+    mean difference (method - baseline) of per-frame errors, its interval, and the difference relative to the
+    baseline (%)."""
     rows = []
     tests = [*sorted(scores.test_set.unique()), ALL_UNSEEN]
     for size in sorted(sets.size_label.unique()):
         methods = set(sets[sets.size_label == size].method)
         if baseline not in methods:
             continue
-        for method in sorted(methods - {baseline}):
+        for method in sorted(methods - {baseline} - set(skip)):
             for test in tests:
                 a = _per_frame(scores, sets, method, size, test)
                 b = _per_frame(scores, sets, baseline, size, test)
@@ -153,19 +158,23 @@ def _fmt(mean, low, high, digits=1):
     return f"{mean:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]"
 
 
-def _verdict(curve, pairs, method, size, what, pct):
-    """One sentence: the method's force MAE over the unseen sets against random's at the same size, or None."""
-    at = pairs[(pairs.size_label == size) & (pairs.method == method) & (pairs.test_set == ALL_UNSEEN)]
+def _verdict(curve, pairs, method, size, what, pct, baseline="random"):
+    """One sentence: the method's force MAE over the unseen sets against the baseline's at the same size, or
+    None."""
+    at = pairs[(pairs.size_label == size) & (pairs.method == method) & (pairs.test_set == ALL_UNSEEN) &
+               (pairs.baseline == baseline)]
     if at.empty:
         return None
     row = at.iloc[0]
-    frames = curve[(curve.method == method) & (curve.test_set == ALL_UNSEEN)].training_frames.iloc[0]
+    frames = curve[(curve.method == method) & (curve.size_label == size) &
+                   (curve.test_set == ALL_UNSEEN)].training_frames.iloc[0]
     verdict = ("lower" if row.force_mae_meV_A_high < 0 else "higher" if row.force_mae_meV_A_low > 0 else
                "not different (the interval contains 0)")
-    return (f"At equal size ({frames:.0f} frames), {what}'s force MAE over the unseen sets is {verdict} than a "
-            f"random subset's: difference "
+    other = {"random": "a random subset's", "fps": "farthest-point sampling's"}.get(baseline, f"{baseline}'s")
+    return (f"At equal size ({frames:.0f} frames), {what}'s force MAE over the unseen sets is {verdict} than "
+            f"{other}: difference "
             f"{_fmt(row.force_mae_meV_A_diff, row.force_mae_meV_A_low, row.force_mae_meV_A_high)} meV/Å "
-            f"({row.force_mae_meV_A_rel_pct:+.0f} % of random's {row.force_mae_meV_A_baseline:.1f} meV/Å; "
+            f"({row.force_mae_meV_A_rel_pct:+.0f} % of {baseline}'s {row.force_mae_meV_A_baseline:.1f} meV/Å; "
             f"paired bootstrap over test frames, {pct} % interval); energy difference "
             f"{_fmt(row.energy_abs_meV_atom_diff, row.energy_abs_meV_atom_low, row.energy_abs_meV_atom_high, 2)} "
             f"meV/atom.")
@@ -176,9 +185,12 @@ def answer(curve, prop, pairs, reference, md, system, level=0.95):
     behind it."""
     pct = int(round(100 * level))
     lines = [f"### Does the distilled set beat random? ({system})", ""]
-    sentences = [_verdict(curve, pairs, method, size, what, pct) for method, size, what in (
-        ("active", "distilled", "the distilled (active-learning) set"),
-        ("sequential", "sequential", "the sequential-mode active-learning set"))]
+    pool_sizes = sorted(pairs[pairs.method == "pool"].size_label.unique(), key=int) if not pairs.empty else []
+    sentences = [_verdict(curve, pairs, method, size, what, pct, baseline) for method, size, what, baseline in (
+        ("active", "distilled", "the distilled (active-learning) set", "random"),
+        ("sequential", "sequential", "the sequential-mode active-learning set", "random"),
+        *[("pool", size, "the pool-mode active-learning set", baseline) for size in pool_sizes
+          for baseline in ("random", "fps")])]
     lines += [s for s in sentences if s] or [
         "The benchmark has no active-learning set at the distilled size (benchmark.methods)."]
     lines += ["", f"Force MAE (meV/Å), mean [{pct} % interval] over draws and members, by test set:", ""]
@@ -187,13 +199,13 @@ def answer(curve, prop, pairs, reference, md, system, level=0.95):
     table["set"] = table.method + " " + table.size_label + " (" + table.training_frames.round().astype(int).astype(
         str) + ")"
     lines += [table.pivot(index="set", columns="test_set", values="cell").to_markdown(), ""]
-    lines += [f"Paired differences against random at equal size (method − random), force MAE (meV/Å), all unseen "
-              f"sets and held-out MOMT:", ""]
+    lines += [f"Paired differences against a baseline at equal size (method − baseline), force MAE (meV/Å), all "
+              f"unseen sets and held-out MOMT:", ""]
     if not pairs.empty:
         view = pairs[pairs.test_set.isin([ALL_UNSEEN, "momt_heldout"])]
         view = view.assign(force=[_fmt(d, lo, hi) for d, lo, hi in zip(
             view.force_mae_meV_A_diff, view.force_mae_meV_A_low, view.force_mae_meV_A_high)])
-        lines += [view[["method", "size_label", "test_set", "force", "force_mae_meV_A_rel_pct"]].to_markdown(
+        lines += [view[["method", "baseline", "size_label", "test_set", "force", "force_mae_meV_A_rel_pct"]].to_markdown(
             index=False, floatfmt=".1f"), ""]
     lines += [f"Properties: mean absolute error against the EAM over members [{pct} % interval]:", ""]
     cells = prop.assign(cell=[_fmt(m, lo, hi, 3) for m, lo, hi in zip(prop["mean"], prop.low, prop.high)])

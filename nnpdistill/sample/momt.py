@@ -79,6 +79,7 @@ class MOMTSettings:
     trace_every: int
     crystal_order_fraction: float = 0.3
     engine: str = "plugin"
+    order_parameter: str = "eq2"  # eq2 or shell (nnpdistill.sample.order)
 
     @classmethod
     def from_config(cls, system, momt, crystal_order_fraction):
@@ -102,6 +103,7 @@ class MOMTSettings:
             trace_every=momt["trace_every"],
             crystal_order_fraction=crystal_order_fraction,
             engine=momt["engine"],
+            order_parameter=win.get("order_parameter", "eq2"),
         )
 
 
@@ -209,7 +211,7 @@ class MOMTRun:
         if s.engine not in ("plugin", "python"):
             raise ValueError(f"momt.engine must be 'plugin' or 'python', got {s.engine!r}")
         engine = FrozenMOMT if s.engine == "plugin" and self.state["period"] != "learn" else MOMT
-        self.momt = engine(self.sim, self.bias, self.n_cells, s.pressure_bar)
+        self.momt = engine(self.sim, self.bias, self.n_cells, s.pressure_bar, s.order_parameter)
         self.sim.use_npt(s.temperature_K, s.pressure_bar, s.tdamp_fs, s.pdamp_fs)
         # Set-up step, frozen and untraced: this step was already traced and deposited before the checkpoint.
         self.sim.lmp.command("run 0")

@@ -22,7 +22,7 @@ from lammps import LMP_STYLE_ATOM, LMP_STYLE_GLOBAL, LMP_TYPE_ARRAY, LMP_TYPE_SC
 
 from . import momt_plugin
 
-from .order import order_parameter_box
+from .order import KINDS, order_parameter_box
 from ..units import BAR_TO_EV_PER_A3
 
 log = logging.getLogger(__name__)
@@ -41,16 +41,20 @@ def _check_order(sim):
 class MOMT:
     """Attach the bias to a Simulation; learning deposits every deposit_every steps at rate ln_f.
 
-    n_cells: n of the order parameter. pressure_bar: P0. Attach it before the integrator (see _check_order).
+    n_cells: n of the order parameter, kind: eq2 or shell (nnpdistill.sample.order). pressure_bar: P0. Attach it
+    before the integrator (see _check_order).
     """
 
     FIX = "momt"
 
-    def __init__(self, sim, bias, n_cells, pressure_bar):
+    def __init__(self, sim, bias, n_cells, pressure_bar, kind="eq2"):
+        if kind not in KINDS:
+            raise ValueError(f"order parameter kind must be one of {KINDS}, got {kind!r}")
         _check_order(sim)
         self.sim = sim
         self.bias = bias
         self.n_cells = n_cells
+        self.kind = kind
         self.p0 = pressure_bar * BAR_TO_EV_PER_A3  # eV/Angstrom^3
         self.ln_f = 0.0
         self.deposit_every = 0
@@ -100,7 +104,7 @@ class MOMT:
         volume = lengths[0] * lengths[1] * lengths[2]
         U = lmp.extract_compute("momt_pe", LMP_STYLE_GLOBAL, LMP_TYPE_SCALAR)
         H = U + self.p0 * volume
-        O, grad_o = order_parameter_box(x[:nlocal], lengths, self.n_cells)
+        O, grad_o = order_parameter_box(x[:nlocal], lengths, self.n_cells, self.kind)
         if self.deposit_every and step % self.deposit_every == 0:
             self.bias.deposit(H, O, self.ln_f)
         value, d_h, d_o = self.bias.evaluate(H, O)
@@ -148,7 +152,9 @@ class FrozenMOMT:
     FIX = "momt"
     VECTOR = ("H", "O", "U", "bias", "factor", "dbias_dO", "volume", "factor_min", "factor_max")
 
-    def __init__(self, sim, bias, n_cells, pressure_bar, plugin=None):
+    def __init__(self, sim, bias, n_cells, pressure_bar, kind="eq2", plugin=None):
+        if kind not in KINDS:
+            raise ValueError(f"order parameter kind must be one of {KINDS}, got {kind!r}")
         _check_order(sim)
         self.sim = sim
         self.bias = bias
@@ -165,7 +171,7 @@ class FrozenMOMT:
         try:
             with os.fdopen(fd, "wb") as out:
                 out.write(np.ascontiguousarray(bias.padded_coefficients(), dtype="<f8").tobytes())
-            sim.lmp.command(f"fix {self.FIX} all momt/bias {args} {path}")
+            sim.lmp.command(f"fix {self.FIX} all momt/bias {args} {path} {kind}")
         finally:
             os.unlink(path)
 

@@ -3,6 +3,12 @@
 O = 1/(N_g N_A) * sum_g |sum_i exp(i g.r_i)|^2 over the shortest reciprocal vectors g of an n x n x n FCC
 supercell. O equals N_A for a perfect FCC crystal and is about 1 for uncorrelated positions.
 
+The shell variant (kind="shell") sums over every reciprocal vector of the box as long as the FCC {111} ones,
+2 pi h / edge with |h|^2 = 3 n^2 (for n = 3 the (3,3,3) and the (5,1,1) families: 16 +- pairs), with the same
+normalisation 1/(4 N_A). Any FCC orientation commensurate with the box puts its four {111} Bragg peaks on that
+shell, so O = N_A for the starting crystal and for a twin of it alike; uncorrelated positions give
+(pairs in the shell) / 4, i.e. 4 for n = 3 (1 where the shell holds only the {111} vectors: n = 1, 2, 4).
+
 The phases are taken from fractional coordinates, g.r = 2*pi*n*(h.s) with h in {+-1}^3 and s = r @ cell^-1,
 so O follows a cell that is rescaled (or sheared) with the atoms and, at fixed fractional coordinates, does not
 depend on the box. Only 4 of the 8 vectors are summed: g and -g give the same |S|^2, so the mean is unchanged.
@@ -13,14 +19,32 @@ import numpy as np
 
 # One of each +-h pair of the FCC {111} reciprocal vectors, in units of 2*pi*n / cell edge.
 FCC_111 = np.array([[1, 1, 1], [1, 1, -1], [1, -1, 1], [-1, 1, 1]], dtype=float)
+KINDS = ("eq2", "shell")
 
 
-def order_parameter(positions, cell, n, gradient=True):
+def shell_vectors(n):
+    """Integer h, one of each +-pair (first nonzero component positive), with |h|^2 = 3 n^2: the box's
+    reciprocal vectors 2 pi h / edge as long as an n x n x n FCC supercell's {111} ones."""
+    reach = int(np.ceil(n * np.sqrt(3.0)))
+    grid = np.array(np.meshgrid(*[np.arange(-reach, reach + 1)] * 3, indexing="ij")).reshape(3, -1).T
+    first_nonzero = np.array([next((c for c in v if c), 0) for v in grid])
+    return grid[(first_nonzero > 0) & ((grid**2).sum(axis=1) == 3 * n * n)].astype(float)
+
+
+def wave_numbers(n, kind="eq2"):
+    """The h vectors (in units of 2 pi / cell edge) that O sums over: eq. 2's n * {111}, or the whole shell."""
+    if kind not in KINDS:
+        raise ValueError(f"order parameter kind must be one of {KINDS}, got {kind!r}")
+    return n * FCC_111 if kind == "eq2" else shell_vectors(n)
+
+
+def order_parameter(positions, cell, n, gradient=True, kind="eq2"):
     """Order parameter O and dO/dpositions for one frame or a batch.
 
     positions: (atoms, 3) or (frames, atoms, 3), Angstrom.
     cell: (3, 3) or (frames, 3, 3), lattice vectors as rows, Angstrom.
     n: FCC conventional cells along each edge of the cell (the lattice constant is edge / n).
+    kind: eq2 (the paper's four {111} vectors) or shell (every box vector of their length).
     Returns O with shape () or (frames,), and dO/dr with the shape of positions (None if gradient is False).
     """
     positions = np.asarray(positions, dtype=float)
@@ -37,11 +61,11 @@ def order_parameter(positions, cell, n, gradient=True):
     n_atoms = positions.shape[1]
 
     # Wave vectors k[f, g, :] such that phase = r . k; column j of inv(cell) maps r to fractional coordinate j.
-    k = 2.0 * np.pi * n * np.einsum("fij,gj->fgi", np.linalg.inv(cell), FCC_111)
+    k = 2.0 * np.pi * np.einsum("fij,gj->fgi", np.linalg.inv(cell), wave_numbers(n, kind))
     phase = np.einsum("fai,fgi->fga", positions, k)
     cos, sin = np.cos(phase), np.sin(phase)
     c_sum, s_sum = cos.sum(axis=2), sin.sum(axis=2)
-    norm = 1.0 / (len(FCC_111) * n_atoms)
+    norm = 1.0 / (len(FCC_111) * n_atoms)  # 1/(4 N) for both kinds: N for a commensurate FCC crystal
     value = norm * (c_sum**2 + s_sum**2).sum(axis=1)
 
     grad = None
@@ -54,12 +78,12 @@ def order_parameter(positions, cell, n, gradient=True):
     return value, grad
 
 
-def order_parameter_box(positions, lengths, n):
+def order_parameter_box(positions, lengths, n, kind="eq2"):
     """Fast path of order_parameter for one frame in an orthogonal box of edge lengths (Angstrom).
 
     For the MD callback, where it runs every step: same value and gradient as order_parameter.
     """
-    k = FCC_111.T * ((2.0 * np.pi * n) / np.asarray(lengths, dtype=float))[:, None]  # columns: wave vectors
+    k = wave_numbers(n, kind).T * ((2.0 * np.pi) / np.asarray(lengths, dtype=float))[:, None]  # columns: waves
     waves = np.exp(1j * (positions @ k))
     s = waves.sum(axis=0)
     norm = 1.0 / (len(FCC_111) * len(positions))

@@ -3,6 +3,8 @@
 Cascade mode (Table S3): start from the frames the coarsest level kept; round 1 offers the frames deleted at the
 coarsest level, and each later round those deleted at the next finer level. Sequential mode (Note 4.1): split
 the frames into consecutive chunks; start from the first chunk, and each later chunk is a round's candidates.
+Pool mode (beyond the paper, for small sets): start from a few farthest-point frames; every round's candidates
+are pool frames not yet chosen (a seeded sample of them), and the round adds a fixed budget.
 In a round, the candidates are scored with the current ensemble (nnpdistill.select.uncertainty) and those with any
 atom above mu + k sigma join the training set.
 """
@@ -50,6 +52,7 @@ class Rules:
     diversity: str = "none"  # fps: farthest-point sampling on the uncertain atoms' mean AEV, up to budget
     budget: int = 0  # frames a round adds at most; 0: no cap
     coverage: float = 0.0  # share of a round's additions each class (crystal, liquid) is guaranteed
+    fill: bool = False  # under a budget, fewer frames over the threshold are topped up by the most uncertain others
 
     @classmethod
     def from_config(cls, active):
@@ -104,7 +107,11 @@ def select(models, data, candidates, training, k=4.0, population="candidates", r
     if rules.trust_high > 0:
         over = over[uq[over].max(axis=1) <= rules.trust_high]
     chosen = over
-    if rules.budget and len(over) > rules.budget:
+    if rules.fill and rules.budget and len(over) < rules.budget:
+        rest = np.setdiff1d(np.arange(len(candidates)), over)
+        rest = rest[np.argsort(-uq[rest].max(axis=1), kind="stable")][:rules.budget - len(over)]
+        chosen = np.sort(np.concatenate([over, rest]))
+    elif rules.budget and len(over) > rules.budget:
         if rules.diversity == "fps":
             features = uncertain_atom_features(models[0].aev, data, candidates[over], uq[over], limit)
             first = int(np.argmax(uq[over].max(axis=1)))  # the most uncertain frame leads
@@ -178,6 +185,15 @@ def read_levels(cascade_file):
         names = sorted(index, key=lambda name: int(name.split("_")[1]))
         return [Level(float(index[n].attrs["delta_o"]), index[n]["kept"][:], index[n]["deleted"][:],
                       int(index[n].attrs["total"])) for n in names]
+
+
+def pool_candidates(pool, chosen, size, seed):
+    """A round's candidates in pool mode: the pool frames not chosen yet, or a seeded sample of `size` of them
+    (sorted; 0: all). A sample keeps a round's scoring cheap on a large pool, and every round samples anew."""
+    left = np.setdiff1d(pool, chosen)
+    if size and len(left) > size:
+        left = np.sort(np.random.default_rng(seed).choice(left, size, replace=False))
+    return left
 
 
 def holdout(n_frames, fraction):

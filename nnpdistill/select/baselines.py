@@ -62,3 +62,14 @@ def grid_subset(o, h, size, delta_h, iterations=40):
             break
         low, high = (delta_o, high) if len(kept) > size else (low, delta_o)
     return best
+
+
+def farthest_point_frames(dataset, frames, size, aev, first=0, progress=None, source=None):
+    """size frames of a nnpdistill.dataset Dataset, among `frames`, by farthest-point sampling on their mean AEVs
+    (nnpdistill.nnp.model.AEVSettings aev), from frames[first]; sorted."""
+    from ..nnp.nnp_data import Data  # the descriptor machinery is needed only here
+
+    frames = np.asarray(frames)
+    data = Data(dataset.subset(frames), dataset.symbols, aev, progress=progress, source=source)
+    features = mean_aevs(aev.computer(len(dataset.symbols)), data)
+    return np.sort(frames[farthest_point(features, size, first)])

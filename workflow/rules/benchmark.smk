@@ -58,24 +58,26 @@ rule lc_set:
         "../../scripts/lc_set.py"
 
 
-# The sequential-mode chain (benchmark.methods: sequential): active learning as in active.smk, on consecutive
-# chunks of the pool instead of the cascade's deletions, its rounds trained like the main chain's.
-rule lc_sequential_start:
+# The benchmark's own active-learning chains, as in active.smk: alseq (benchmark.methods: sequential) on
+# consecutive chunks of the pool instead of the cascade's deletions, its rounds trained like the main chain's;
+# alpool (benchmark.methods: pool) from a few farthest-point frames, benchmark.pool.budget frames a round.
+rule lc_chain_start:
     input:
-        momt="results/{system}/momt.h5",
-        cascade="results/{system}/distill/cascade.h5",
+        unpack(chain_inputs),
     output:
-        "results/train/{system}_alseq0/data.h5",
+        "results/train/{system}_{chain}0/data.h5",
     wildcard_constraints:
-        system=_choice(sequential_systems()),
+        system=_choice(config["benchmark"]["systems"]),
+        chain=_choice(benchmark_chains()),
     params:
-        active=dict(settings_without("active", "systems", "epochs", "steps", "warm_start", "baselines", "test_frames"),
-                    mode="sequential"),
-        chain="alseq",
+        active=lambda wc: chain_active(wc.chain),
+        chain=lambda wc: wc.chain,
+        rounds=lambda wc: chain_rounds(wc.chain),
+        aev=config["train"]["aev"],
     log:
-        "results/logs/benchmark/{system}_alseq0.log",
+        "results/logs/benchmark/{system}_{chain}0.log",
     benchmark:
-        "results/benchmarks/benchmark/{system}_alseq0.tsv"
+        "results/benchmarks/benchmark/{system}_{chain}0.tsv"
     priority: PRIORITY_ACTIVE
     threads: rule_resources("active")["threads"]
     resources:
@@ -86,27 +88,27 @@ rule lc_sequential_start:
         "../../scripts/al_start.py"
 
 
-rule lc_sequential_select:
+rule lc_chain_select:
     input:
-        momt="results/{system}/momt.h5",
-        cascade="results/{system}/distill/cascade.h5",
-        ensemble=lambda wc: f"results/train/{wc.system}_alseq{int(wc.round) - 1}/ensemble.pt",
-        data=lambda wc: f"results/train/{wc.system}_alseq{int(wc.round) - 1}/data.h5",
+        unpack(chain_inputs),
+        ensemble=lambda wc: f"results/train/{wc.system}_{wc.chain}{int(wc.round) - 1}/ensemble.pt",
+        data=lambda wc: f"results/train/{wc.system}_{wc.chain}{int(wc.round) - 1}/data.h5",
     output:
-        data="results/train/{system}_alseq{round}/data.h5",
-        row="results/benchmark/{system}/sequential/round{round}.json",
+        data="results/train/{system}_{chain}{round}/data.h5",
+        row="results/benchmark/{system}/{chain}/round{round}.json",
     wildcard_constraints:
-        system=_choice(sequential_systems()),
+        system=_choice(config["benchmark"]["systems"]),
+        chain=_choice(benchmark_chains()),
         round=r"[1-9]\d*",
     params:
-        active=dict(settings_without("active", "systems", "epochs", "steps", "warm_start", "baselines", "test_frames"),
-                    mode="sequential"),
-        chain="alseq",
+        active=lambda wc: chain_active(wc.chain),
+        chain=lambda wc: wc.chain,
+        seed=config["seed"],
         crystallinity_fraction=config["crystallinity_fraction"],  # active.coverage's classes
     log:
-        "results/logs/benchmark/{system}_alseq{round}.log",
+        "results/logs/benchmark/{system}_{chain}{round}.log",
     benchmark:
-        "results/benchmarks/benchmark/{system}_alseq{round}.tsv"
+        "results/benchmarks/benchmark/{system}_{chain}{round}.tsv"
     priority: PRIORITY_ACTIVE
     threads: rule_resources("active")["threads"]
     resources:

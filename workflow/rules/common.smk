@@ -172,23 +172,60 @@ def _choice(names):
 
 def al_round(name):
     """(system, round, chain) when a training-set name is an active-learning round, else None: chain "al" is the
-    main run's (<system>_al<r>, active.mode), "alseq" the benchmark's sequential-mode chain (<system>_alseq<r>)."""
-    match = re.fullmatch(r"(.+)_(al|alseq)(\d+)", name)
+    main run's (<system>_al<r>, active.mode), "alseq" and "alpool" the benchmark's sequential-mode and pool-mode
+    chains (<system>_alseq<r>, <system>_alpool<r>)."""
+    match = re.fullmatch(r"(.+)_(al|alseq|alpool)(\d+)", name)
     if not match:
         return None
     system, chain = match.group(1), match.group(2)
-    systems = config["active"]["systems"] if chain == "al" else sequential_systems()
+    systems = config["active"]["systems"] if chain == "al" else (
+        config["benchmark"]["systems"] if chain in benchmark_chains() else [])
     return (system, int(match.group(3)), chain) if system in systems else None
 
 
-def sequential_systems():
-    """Systems whose benchmark runs an active-learning chain in sequential mode (benchmark.methods: sequential)."""
-    b = config["benchmark"]
-    return b["systems"] if "sequential" in b["methods"] else []
+CHAIN_METHODS = {"alseq": "sequential", "alpool": "pool"}  # the benchmark's chains and their methods
+
+
+def benchmark_chains():
+    """The benchmark's own active-learning chains that benchmark.methods asks for."""
+    return [c for c, m in CHAIN_METHODS.items() if m in config["benchmark"]["methods"]]
 
 
 def sequential_rounds():
     return config["active"]["chunks"] - 1
+
+
+def chain_rounds(chain):
+    """Rounds after the start of a benchmark chain: pool mode reaches the largest benchmark size."""
+    if chain == "alseq":
+        return sequential_rounds()
+    pool = config["benchmark"]["pool"]
+    return max(0, (max(config["benchmark"]["sizes"]) - pool["start_frames"]) // pool["budget"])
+
+
+def chain_active(chain):
+    """The active settings of a benchmark chain: the main chain's, in its mode (pool: benchmark.pool's start,
+    budget, candidates and diversity, each round filled to its budget)."""
+    active = dict(settings_without("active", "systems", "epochs", "steps", "warm_start", "baselines", "test_frames"),
+                  mode=CHAIN_METHODS[chain])
+    if chain == "alpool":
+        pool = config["benchmark"]["pool"]
+        active.update(start_frames=pool["start_frames"], budget=pool["budget"], candidates=pool["candidates"],
+                      diversity=pool["diversity"], fill=True)
+    return active
+
+
+def chain_inputs(wildcards):
+    inputs = {"momt": f"results/{wildcards.system}/momt.h5"}
+    if wildcards.chain == "alseq":
+        inputs["cascade"] = f"results/{wildcards.system}/distill/cascade.h5"
+    return inputs
+
+
+def pool_round(size):
+    """The pool-mode chain's round that holds `size` frames."""
+    pool = config["benchmark"]["pool"]
+    return (int(size) - pool["start_frames"]) // pool["budget"]
 
 
 def member_settings(wildcards):
@@ -196,7 +233,9 @@ def member_settings(wildcards):
     # cache_gb changes memory use, not results, so it is read from the config by the job and is no param.
     settings = {k: v for k, v in config["train"].items() if k not in ("sets", "cache_gb")}
     found = al_round(wildcards.set)
-    if found and config["active"]["steps"]:  # every round's members get as many updates, whatever its size
+    if found and found[2] == "alpool":  # the pool chain's rounds: a step budget of their own
+        settings["steps"] = config["benchmark"]["pool"]["steps"]
+    elif found and config["active"]["steps"]:  # every round's members get as many updates, whatever its size
         settings["steps"] = config["active"]["steps"]
     elif found and found[1] > 0:
         settings["epochs"] = config["active"]["epochs"]
@@ -204,6 +243,13 @@ def member_settings(wildcards):
         full = "_lc_full_" in wildcards.set
         settings["steps"] = config["benchmark"]["full_steps" if full else "steps"]
     return settings
+
+
+def warm_start(name):
+    """Whether a set's members start from the previous round's: active.warm_start for the active-learning chains,
+    never for the pool chain, whose rounds each train benchmark.pool.steps from scratch."""
+    found = al_round(name)
+    return bool(found) and found[2] != "alpool" and config["active"]["warm_start"]
 
 
 def member_inputs(wildcards):
@@ -244,6 +290,9 @@ def members(name=None):
     """Member numbers of a training set's ensemble: benchmark.members for learning-curve sets."""
     if name and lc_system(name):
         return range(config["benchmark"]["members"])
+    found = al_round(name) if name else None
+    if found and found[2] == "alpool":
+        return range(config["benchmark"]["pool"]["members"])
     return range(config["train"]["ensemble_size"])
 
 
@@ -367,7 +416,7 @@ def lc_sets(system):
     from nnpdistill.evaluate.learning_curve import set_names
 
     b = config["benchmark"]
-    return set_names(system, b["methods"], b["sizes"], b["random_draws"])
+    return set_names(system, b["methods"], b["sizes"], b["random_draws"], b["pool"]["start_frames"])
 
 
 def lc_system(name):
@@ -389,7 +438,9 @@ def lc_set_inputs(wildcards):
     if wildcards.method == "active" or wildcards.size == "distilled":
         inputs["distilled"] = f"results/{wildcards.system}/active/distilled.h5"
     if wildcards.method == "sequential" or wildcards.size == "sequential":
-        inputs["sequential"] = f"results/train/{wildcards.system}_alseq{sequential_rounds()}/data.h5"
+        inputs["chain"] = f"results/train/{wildcards.system}_alseq{sequential_rounds()}/data.h5"
+    elif wildcards.method == "pool":
+        inputs["chain"] = f"results/train/{wildcards.system}_alpool{pool_round(wildcards.size)}/data.h5"
     return inputs
 
 

@@ -34,7 +34,7 @@ rule train_member:
         member=r"\d+",
     params:
         train=member_settings,
-        warm_start=lambda wc: bool(al_round(wc.set)) and config["active"]["warm_start"],
+        warm_start=lambda wc: warm_start(wc.set),
         seed=config["seed"],
         # Epoch checkpoints live here, outside the outputs, so a killed job resumes from its last epoch.
         workdir=lambda wc: f"results/train/{wc.set}/member{wc.member}/work",

@@ -5,11 +5,12 @@
 // and loads it; the physics and the bias layout are documented in nnpdistill/momt_dynamics.py and
 // nnpdistill/wang_landau.py.
 //
-// fix ID all momt/bias n_cells p0 n_h n_o h_min h_max o_min o_max slope_min slope_max wall_width o_wall file
+// fix ID all momt/bias n_cells p0 n_h n_o h_min h_max o_min o_max slope_min slope_max wall_width o_wall file [kind]
 //   n_cells: FCC cells per box edge (order parameter); p0: pressure in eV/Angstrom^3;
 //   (h_min, h_max, n_h), (o_min, o_max, n_o): the window; slope_min/max: band of d dH/dH; wall_width (eV) and
 //   o_wall (eV): the walls outside the window; file: the (n_h + 3) x (n_o + 3) mirrored B-spline coefficients
-//   (eV) as raw little-endian float64, row-major.
+//   (eV) as raw little-endian float64, row-major; kind: eq2 (default, the paper's four {111} vectors) or shell
+//   (every box reciprocal vector 2 pi h / edge with |h|^2 = 3 n_cells^2), as nnpdistill.sample.order.
 // Global vector: H, O, U, dH, 1 + d dH/dH, d dH/dO, volume, min and max of 1 + d dH/dH since the fix was made.
 // Per-atom array: the EAM forces of the last step, before the bias was added.
 
@@ -25,6 +26,7 @@
 #include "update.h"
 #include "comm.h"
 
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -59,16 +61,39 @@ void ramp(double u, double &r, double &integral)
 
 const double FCC_111[4][3] = {{1, 1, 1}, {1, 1, -1}, {1, -1, 1}, {-1, 1, 1}};
 
+// The h vectors O sums over, one of each +-pair, in the order of nnpdistill.sample.order.wave_numbers.
+std::vector<std::array<double, 3>> wave_numbers(int n, bool shell)
+{
+  std::vector<std::array<double, 3>> out;
+  if (!shell) {
+    for (const auto &v : FCC_111) out.push_back({n * v[0], n * v[1], n * v[2]});
+    return out;
+  }
+  const int reach = int(std::ceil(n * std::sqrt(3.0)));
+  for (int a = -reach; a <= reach; a++)
+    for (int b = -reach; b <= reach; b++)
+      for (int c = -reach; c <= reach; c++) {
+        const int first = a ? a : (b ? b : c);
+        if (first > 0 && a * a + b * b + c * c == 3 * n * n) out.push_back({double(a), double(b), double(c)});
+      }
+  return out;
+}
+
 }    // namespace
 
 class FixMOMTBias : public Fix {
  public:
   FixMOMTBias(LAMMPS *lmp, int narg, char **arg) : Fix(lmp, narg, arg)
   {
-    if (narg != 16) error->all(FLERR, "Illegal fix momt/bias command: expected 13 arguments, got {}", narg - 3);
+    if (narg != 16 && narg != 17)
+      error->all(FLERR, "Illegal fix momt/bias command: expected 13 or 14 arguments, got {}", narg - 3);
+    const bool shell = narg == 17 && strcmp(arg[16], "shell") == 0;
+    if (narg == 17 && !shell && strcmp(arg[16], "eq2") != 0)
+      error->all(FLERR, "fix momt/bias: order parameter kind must be eq2 or shell, got {}", arg[16]);
     if (comm->nprocs != 1) error->all(FLERR, "fix momt/bias runs on one MPI rank only");
     if (domain->triclinic) error->all(FLERR, "fix momt/bias needs an orthogonal box");
     n_cells = utils::numeric(FLERR, arg[3], false, lmp);
+    h_vectors = wave_numbers(int(std::lround(n_cells)), shell);
     p0 = utils::numeric(FLERR, arg[4], false, lmp);
     n_h = utils::inumeric(FLERR, arg[5], false, lmp);
     n_o = utils::inumeric(FLERR, arg[6], false, lmp);
@@ -141,23 +166,26 @@ class FixMOMTBias : public Fix {
     U = force->pair->eng_vdwl + force->pair->eng_coul;
     H = U + p0 * volume;
 
-    // Order parameter (eq. 2) over the four FCC {111} vectors of the starting orientation.
-    double k[4][3], c_sum[4] = {0, 0, 0, 0}, s_sum[4] = {0, 0, 0, 0};
-    for (int g = 0; g < 4; g++)
-      for (int c = 0; c < 3; c++) k[g][c] = FCC_111[g][c] * 2.0 * M_PI * n_cells / lengths[c];
-    phases.resize(static_cast<size_t>(nlocal) * 8);
+    // Order parameter (eq. 2, or its shell) over the wave vectors k_g = 2 pi h_g / edge.
+    const size_t n_g = h_vectors.size();
+    k.resize(n_g);
+    c_sum.assign(n_g, 0.0);
+    s_sum.assign(n_g, 0.0);
+    for (size_t g = 0; g < n_g; g++)
+      for (int c = 0; c < 3; c++) k[g][c] = h_vectors[g][c] * 2.0 * M_PI / lengths[c];
+    phases.resize(static_cast<size_t>(nlocal) * 2 * n_g);
     for (int i = 0; i < nlocal; i++)
-      for (int g = 0; g < 4; g++) {
+      for (size_t g = 0; g < n_g; g++) {
         const double phase = k[g][0] * x[i][0] + k[g][1] * x[i][1] + k[g][2] * x[i][2];
         const double cs = cos(phase), sn = sin(phase);
-        phases[8 * i + 2 * g] = cs;
-        phases[8 * i + 2 * g + 1] = sn;
+        phases[2 * (n_g * i + g)] = cs;
+        phases[2 * (n_g * i + g) + 1] = sn;
         c_sum[g] += cs;
         s_sum[g] += sn;
       }
-    const double norm = 1.0 / (4.0 * nlocal);
+    const double norm = 1.0 / (4.0 * nlocal);    // both kinds: N for a commensurate FCC crystal
     O = 0.0;
-    for (int g = 0; g < 4; g++) O += c_sum[g] * c_sum[g] + s_sum[g] * s_sum[g];
+    for (size_t g = 0; g < n_g; g++) O += c_sum[g] * c_sum[g] + s_sum[g] * s_sum[g];
     O *= norm;
 
     double d_h;
@@ -169,8 +197,9 @@ class FixMOMTBias : public Fix {
     // F = (1 + d_h) F_EAM - dbias_do * grad O, with grad_a O = -2 norm sum_g k_g (sin_a C_g - cos_a S_g).
     for (int i = 0; i < nlocal; i++) {
       double grad[3] = {0, 0, 0};
-      for (int g = 0; g < 4; g++) {
-        const double w = -2.0 * norm * (phases[8 * i + 2 * g + 1] * c_sum[g] - phases[8 * i + 2 * g] * s_sum[g]);
+      for (size_t g = 0; g < n_g; g++) {
+        const double w =
+            -2.0 * norm * (phases[2 * (n_g * i + g) + 1] * c_sum[g] - phases[2 * (n_g * i + g)] * s_sum[g]);
         for (int c = 0; c < 3; c++) grad[c] += w * k[g][c];
       }
       for (int c = 0; c < 3; c++) f[i][c] += d_h * f_eam[i][c] - dbias_do * grad[c];
@@ -198,7 +227,8 @@ class FixMOMTBias : public Fix {
   int n_h, n_o, cols;
   int nmax = 0;
   double **f_eam = nullptr;
-  std::vector<double> coeffs, phases;
+  std::vector<double> coeffs, phases, c_sum, s_sum;
+  std::vector<std::array<double, 3>> h_vectors, k;
   double H = 0, O = 0, U = 0, bias = 0, factor = 1, dbias_do = 0, volume = 0, factor_min, factor_max;
 
   // Value (eV) and derivatives of the bias, as WangLandauBias.evaluate.
