@@ -109,11 +109,12 @@ def momt_maps(rec, system, path):
 def momt_thermo(table, path, system, melting_K=None):
     """Reweighted <H>, Cp and crystal fraction vs temperature."""
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
-    axes[0].plot(table["T_K"], table["H_mean_eV"])
+    for ax, column in zip(axes, ("H_mean_eV", "Cp_kB_per_atom", "crystal_fraction")):
+        ax.plot(table["T_K"], table[column])
+        if f"{column}_low" in table:  # the block-bootstrap 95 % interval
+            ax.fill_between(table["T_K"], table[f"{column}_low"], table[f"{column}_high"], alpha=0.3, lw=0)
     axes[0].set_ylabel("<H> (eV)")
-    axes[1].plot(table["T_K"], table["Cp_kB_per_atom"])
     axes[1].set_ylabel("Cp (kB per atom, potential part)")
-    axes[2].plot(table["T_K"], table["crystal_fraction"])
     axes[2].set_ylabel("crystal fraction")
     axes[2].set_ylim(-0.02, 1.02)
     if melting_K is not None:

@@ -8,25 +8,27 @@ import numpy as np
 
 from nnpdistill import dataset, logs
 from nnpdistill.atomic import replacing
-from nnpdistill.sample.momt import MOMTRun, MOMTSettings, phase_crossings
+from nnpdistill.sample.momt import MOMTRun, MOMTSettings
+from nnpdistill.sample.order import phase_crossings
 from nnpdistill.potential import Potential
 
 stream = logs.to_file(snakemake.log["main"])
 system, cfg = snakemake.params.system, snakemake.params.momt
-settings = MOMTSettings.from_config(system, cfg, snakemake.params.crystal_order_fraction)
+settings = MOMTSettings.from_config(system, cfg, snakemake.params.crystallinity_fraction)
 spec = snakemake.params.potential
 potential = Potential(snakemake.input.potential, spec["pair_style"], spec["sha256"])
 start = time.perf_counter()
 run = MOMTRun(system["element"], system["fcc_cells"], potential, settings, seed=snakemake.params.seed,
               workdir=snakemake.params.workdir, log_file=snakemake.log["lammps"], progress=stream)
 data = run.run()
-crossings = phase_crossings(data.extras["O"], data.n_atoms, settings.crystal_order_fraction)
+crossings = phase_crossings(data.extras["crystallinity"], data.n_atoms, settings.crystallinity_fraction)
 data.attrs.update(system=snakemake.wildcards.system, potential_sha256=potential.sha256, settings=cfg,
                   window=system["momt"], production_phase_changes=crossings)
 dataset.write(snakemake.output.dataset, data)
 with replacing(snakemake.output.bias) as tmp:
     np.savez(tmp, **run.bias_record())
 shutil.rmtree(snakemake.params.workdir)
-logging.info("production: %d crystal <-> liquid changes by O in %d frames", crossings, len(data))
+logging.info("production: %d crystal <-> liquid changes (by crystallinity, orientation-free) in %d frames",
+             crossings, len(data))
 logging.info("%d frames; 1 + d dH/dH stayed in [%.3f, %.3f] (band %s); %.1f s", len(data),
              run.state["factor_min"], run.state["factor_max"], run.bias.factor_range(), time.perf_counter() - start)

@@ -1,7 +1,8 @@
 """Reweight the frozen-bias MOMT production to canonical averages near T0; estimate the melting temperature.
 
 Frames are classed as crystalline by their orientation-free crystallinity (stored with each MOMT frame), not
-by O: O misses crystals that regrew in another orientation, which MOMT runs do produce.
+by O: O misses crystals that regrew in another orientation, which MOMT runs do produce. Intervals (95 %) come from
+a bootstrap over blocks of consecutive frames; effective_frames says how many frames carry each temperature.
 """
 
 import logging
@@ -9,9 +10,8 @@ import logging
 import numpy as np
 
 from nnpdistill import dataset, figures, logs, tables
-from nnpdistill.sample.momt import phase_crossings
-from nnpdistill.sample.order import crystalline
-from nnpdistill.sample.reweight import melting_temperature, thermo_table
+from nnpdistill.sample.order import crystalline, phase_crossings
+from nnpdistill.sample.reweight import block_bootstrap, melting_temperature, thermo_table
 
 logs.to_file(snakemake.log[0])
 data = dataset.read(snakemake.input[0])
@@ -25,10 +25,20 @@ logging.info("melting/freezing changes by crystallinity along the production: %d
              phase_crossings(data.extras["crystallinity"], data.n_atoms, snakemake.params.crystallinity_fraction))
 low, high = snakemake.params.reweight["t_range"]
 temperatures = np.linspace(low * T0, high * T0, snakemake.params.reweight["points"])
+r = snakemake.params.reweight
 table = thermo_table(data.extras["H"], data.extras["bias"], crystal, data.n_atoms, temperatures, T0)
+intervals, spread = block_bootstrap(data.extras["H"], data.extras["bias"], crystal, data.n_atoms, temperatures, T0,
+                                    r["blocks"], r["resamples"], seed=snakemake.params.seed)
+table = table.merge(intervals, on="T_K")
 melting = melting_temperature(table)
 table["melting_estimate_K"] = np.nan if melting is None else melting
+table["melting_low_K"], table["melting_high_K"] = spread["low_K"], spread["high_K"]
+table["melting_share_of_resamples"] = spread["share_with_crossing"]
 tables.write_csv(table, snakemake.output.csv)
 figures.momt_thermo(table, snakemake.output.png, snakemake.wildcards.system, melting)
 logging.info("\n%s", table.to_string())
-logging.info("melting estimate (crystal fraction 1/2): %s", "none in range" if melting is None else f"{melting:.0f} K")
+at_t0 = table.iloc[int(np.argmin(np.abs(table.T_K - T0)))]
+logging.info("effective frames at T0: %.0f of %d", at_t0.effective_frames, len(data))
+logging.info("melting estimate (crystal fraction 1/2): %s; 95 %% block-bootstrap interval [%.0f, %.0f] K, %.0f %% of "
+             "resamples cross in range", "none in range" if melting is None else f"{melting:.0f} K", spread["low_K"],
+             spread["high_K"], 100 * spread["share_with_crossing"])

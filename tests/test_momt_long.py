@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import yaml
 
-from nnpdistill.sample.momt import MOMTRun, MOMTSettings, phase_crossings
+from nnpdistill.sample.momt import MOMTRun, MOMTSettings
+from nnpdistill.sample.order import phase_crossings
 from tests.conftest import REPO
 
 
@@ -17,7 +18,7 @@ def test_one_nanosecond_of_ni32_learning(tmp_path, potential, caplog):
     learning = dict(config["momt"]["learning"], ln_f_final=1e-12)
     momt = dict(config["momt"], learning=learning, production={"n_frames": 10, "sample_every": 100},
                 checkpoint_every=250000)
-    settings = MOMTSettings.from_config(config["systems"]["ni32"], momt, 0.3)
+    settings = MOMTSettings.from_config(config["systems"]["ni32"], momt, 0.5)
     assert settings.learning.max_steps == 1_000_000 and settings.timestep_fs == 1.0  # 1 ns of learning
     run = MOMTRun("Ni", 2, potential, settings, seed=config["seed"], workdir=tmp_path)
     with caplog.at_level(logging.INFO, logger="nnpdistill.sample.momt"):
@@ -29,5 +30,5 @@ def test_one_nanosecond_of_ni32_learning(tmp_path, potential, caplog):
     assert any("learning ends after 1000000 steps" in r.message for r in caplog.records)
     trace = np.array(run.trace)
     learning = trace[(trace[:, 0] >= run.state["learn_start"]) & (trace[:, 0] < run.state["produce_start"])]
-    assert phase_crossings(learning[:, 2], 32, 0.3) >= 10
+    assert phase_crossings(learning[:, 6], 32, 0.5) >= 10
     assert len(data) == 10 and np.isfinite(data.forces).all()

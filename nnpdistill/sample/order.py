@@ -15,6 +15,8 @@ depend on the box. Only 4 of the 8 vectors are summed: g and -g give the same |S
 Positions are in Angstrom; the gradient is in 1/Angstrom.
 """
 
+from functools import lru_cache
+
 import numpy as np
 
 # One of each +-h pair of the FCC {111} reciprocal vectors, in units of 2*pi*n / cell edge.
@@ -93,6 +95,7 @@ def order_parameter_box(positions, lengths, n, kind="eq2"):
     return value, grad
 
 
+@lru_cache(maxsize=16)
 def first_shell_vectors(n, shell=(0.85, 1.15)):
     """Integer (h, k, l), one of each +-pair, of the box's reciprocal vectors 2 pi (h, k, l) / edge whose length
     lies within shell times that of the FCC {111} vectors of an n x n x n supercell (|hkl| = n sqrt 3)."""
@@ -101,7 +104,9 @@ def first_shell_vectors(n, shell=(0.85, 1.15)):
     first_nonzero = np.array([next((c for c in v if c), 0) for v in grid])
     grid = grid[first_nonzero > 0]
     length = np.linalg.norm(grid, axis=1) / (n * np.sqrt(3.0))
-    return grid[(length > shell[0]) & (length < shell[1])].astype(float)
+    vectors = grid[(length > shell[0]) & (length < shell[1])].astype(float)
+    vectors.flags.writeable = False  # cached: shared by every caller
+    return vectors
 
 
 def crystallinity(positions, cells, n, shell=(0.85, 1.15), batch=200):
@@ -123,7 +128,41 @@ def crystallinity(positions, cells, n, shell=(0.85, 1.15), batch=200):
     return out
 
 
+def crystallinity_box(positions, lengths, n, shell=(0.85, 1.15)):
+    """crystallinity of one frame in an orthogonal box of edge lengths (Angstrom), for the MD trace."""
+    fractional = np.asarray(positions, dtype=float) / np.asarray(lengths, dtype=float)
+    waves = np.exp(2j * np.pi * (fractional @ first_shell_vectors(n, shell).T)).sum(axis=0)
+    return float((waves.real**2 + waves.imag**2).max()) / len(fractional)
+
+
 def crystalline(values, n_atoms, fraction):
-    """Which frames count as crystal: an order value (O of eq. 2, or the crystallinity) above fraction * atoms.
-    The one crystal/liquid test of the package; the value each caller passes is its own choice."""
+    """Which frames count as crystal: an order value (the crystallinity; O of eq. 2 for the NPT starts) above
+    fraction * atoms."""
     return np.asarray(values) > fraction * n_atoms
+
+
+class PhaseTracker:
+    """Crystal/liquid state along a time series of crystallinity, the package's one phase classifier for
+    counting changes: crystal above fraction * N, liquid below half of that, in between the last phase (the
+    hysteresis keeps noise near a threshold from counting). The crystallinity is orientation-free, so a crystal
+    flipping between twin orientations, which O of eq. 2 reads as melting, is no change."""
+
+    def __init__(self, n_atoms, fraction, phase=None):
+        self.high = fraction * n_atoms
+        self.low = 0.5 * self.high
+        self.phase = phase
+
+    def update(self, values):
+        """Follow the values in order; returns how many phase changes they completed."""
+        changes = 0
+        for value in np.asarray(values, dtype=float).ravel():
+            now = "crystal" if value > self.high else "liquid" if value < self.low else self.phase
+            if self.phase is not None and now != self.phase:
+                changes += 1
+            self.phase = now
+        return changes
+
+
+def phase_crossings(values, n_atoms, fraction):
+    """Number of completed crystal <-> liquid changes along a time series of crystallinity (PhaseTracker)."""
+    return PhaseTracker(n_atoms, fraction).update(values)

@@ -51,3 +51,40 @@ def melting_temperature(table):
         if x[i] * x[i + 1] < 0.0:
             return float(T[i] + (T[i + 1] - T[i]) * x[i] / (x[i] - x[i + 1]))
     return None
+
+
+def _block_sums(H, bias, crystal, temperatures_K, reference_K, blocks):
+    """Per temperature and block of consecutive frames: sums of w, w H, w H^2, w crystal, with one shift of the
+    log weights per temperature (shape (4, temperatures, blocks))."""
+    H, crystal = np.asarray(H, dtype=float), np.asarray(crystal, dtype=float)
+    block_of = np.minimum((np.arange(len(H)) * blocks) // len(H), blocks - 1)
+    out = np.zeros((4, len(temperatures_K), blocks))
+    for t, T in enumerate(temperatures_K):
+        logw = log_weights(H, bias, T, reference_K)
+        w = np.exp(logw - logw.max())
+        for k, values in enumerate((w, w * H, w * H * H, w * crystal)):
+            out[k, t] = np.bincount(block_of, weights=values, minlength=blocks)
+    return out
+
+
+def block_bootstrap(H, bias, crystal, n_atoms, temperatures_K, reference_K, blocks=20, resamples=1000,
+                    level=0.95, seed=0):
+    """Intervals of the reweighted <H> (eV), Cp (kB per atom), crystal fraction and melting temperature (K) by
+    resampling whole blocks of consecutive frames with replacement: the production is a time series, and
+    neighbouring frames are not independent. Returns (table with <column>_low/_high per temperature, melting
+    dict with low_K, high_K and the share of resamples whose crystal fraction crosses 1/2 in range)."""
+    sums = _block_sums(H, bias, crystal, temperatures_K, reference_K, blocks)
+    rng = np.random.default_rng(seed)
+    counts = np.stack([np.bincount(rng.integers(blocks, size=blocks), minlength=blocks) for _ in range(resamples)])
+    w, wh, whh, wc = (counts @ s.T for s in sums)  # (resamples, temperatures)
+    mean = wh / w
+    cp = (whh / w - mean**2) / (K_B_EV * np.asarray(temperatures_K) ** 2) / K_B_EV / n_atoms
+    fraction = wc / w
+    tail = 50.0 * (1.0 - level)
+    table = pd.DataFrame({"T_K": np.asarray(temperatures_K, dtype=float)})
+    for name, values in (("H_mean_eV", mean), ("Cp_kB_per_atom", cp), ("crystal_fraction", fraction)):
+        table[f"{name}_low"], table[f"{name}_high"] = np.percentile(values, [tail, 100.0 - tail], axis=0)
+    melts = [melting_temperature(pd.DataFrame({"T_K": table.T_K, "crystal_fraction": f})) for f in fraction]
+    found = np.array([m for m in melts if m is not None])
+    low, high = np.percentile(found, [tail, 100.0 - tail]) if len(found) else (np.nan, np.nan)
+    return table, {"low_K": float(low), "high_K": float(high), "share_with_crossing": len(found) / resamples}

@@ -316,6 +316,13 @@ def comparison_npt(system):
     return [f"results/{system}/npt_{phase}.h5" for phase in comparison_phases(system)]
 
 
+def melting_spec(element):
+    """The coexistence settings of an element: melting's common settings and the element's own."""
+    spec = config["melting"]
+    common = {k: v for k, v in spec.items() if k != "elements"}
+    return {**common, **spec["elements"][element]}
+
+
 def npt_outputs():
     return expand("results/{system}/npt_{phase}.h5", system=config["npt"]["systems"], phase=config["npt"]["phases"])
 

@@ -40,7 +40,7 @@ rule momt:
         momt=settings_without("momt", "systems", "reweight"),
         seed=config["seed"],
         potential=potential_spec,
-        crystal_order_fraction=config["crystal_order_fraction"],
+        crystallinity_fraction=config["crystallinity_fraction"],  # the phase classifier of the stage counter
         workdir=lambda wildcards: f"results/{wildcards.system}/momt_work",
     log:
         main="results/logs/momt/{system}.log",
@@ -66,6 +66,7 @@ rule momt_thermo:
     params:
         system=system,
         reweight=config["momt"]["reweight"],
+        seed=config["seed"],
         crystallinity_fraction=config["crystallinity_fraction"],
         crystal_order_fraction=config["crystal_order_fraction"],
     log:

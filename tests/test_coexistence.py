@@ -1,0 +1,39 @@
+"""Direct solid-liquid coexistence: a tiny Ni slab runs with real LAMMPS and its interface is tracked; the
+melting point and its interval from a trace, and the error when one phase takes the cell over."""
+
+import numpy as np
+import pytest
+
+from nnpdistill.sample.coexistence import CoexistenceError, CoexistenceSettings, melting_point, run
+
+
+def test_tiny_slab_runs_and_tracks_its_solid_share_and_interface(potential):
+    settings = CoexistenceSettings(cells=(3, 3, 6), guess_K=1900.0, equilibrate_steps=500, melt_steps=1500,
+                                   settle_steps=200, nph_steps=1000, sample_every=100)
+    trace = run("Ni", potential, settings, seed=3)
+    assert len(trace["time_ps"]) == 10 and trace["time_ps"][-1] == pytest.approx(2.0)
+    assert 0.2 < trace["crystal_cna_share"] <= 1.0  # the hot crystal's FCC + HCP share, the reference
+    np.testing.assert_allclose(trace["interface_A"], trace["solid_share"] * trace["lz_A"])
+    # right after the upper half melted, about half the cell is crystalline
+    assert 0.2 < trace["solid_share"][0] < 0.85
+    assert np.all((trace["temperature_K"] > 1000.0) & (trace["temperature_K"] < 3000.0))
+
+
+def synthetic(share):
+    rng = np.random.default_rng(0)
+    n = 200
+    return {"time_ps": np.arange(n) * 0.5, "temperature_K": 1950.0 + rng.normal(0.0, 10.0, n),
+            "solid_share": np.full(n, share)}
+
+
+def test_melting_point_is_the_late_mean_temperature_with_an_interval():
+    trace = synthetic(0.5)
+    mean, low, high = melting_point(trace)
+    assert mean == pytest.approx(trace["temperature_K"][100:].mean())
+    assert low < mean < high and high - low < 10.0
+
+
+@pytest.mark.parametrize("share, phase", [(0.02, "melted"), (0.97, "froze")])
+def test_one_phase_taking_the_cell_over_is_an_error_naming_it(share, phase):
+    with pytest.raises(CoexistenceError, match=f"the cell {phase}"):
+        melting_point(synthetic(share))
