@@ -22,6 +22,14 @@ run = MOMTRun(system["element"], system["fcc_cells"], potential, settings, seed=
               workdir=snakemake.params.workdir, log_file=snakemake.log["lammps"], progress=stream)
 data = run.run()
 crossings = phase_crossings(data.extras["crystallinity"], data.n_atoms, settings.crystallinity_fraction)
+if crossings < cfg["min_phase_changes"]:
+    share = float((data.extras["crystallinity"] > settings.crystallinity_fraction * data.n_atoms).mean())
+    raise RuntimeError(
+        f"{snakemake.wildcards.system}: the MOMT production made {crossings} crystal <-> liquid changes, fewer than "
+        f"momt.min_phase_changes ({cfg['min_phase_changes']}); crystalline share {share:.3f}, H up to "
+        f"{data.extras['H'].max():.1f} eV. A run that misses a phase is no dataset: widen the window "
+        f"(systems.{snakemake.wildcards.system}.momt), learn longer (momt.learning) or use "
+        "systems.<name>.momt.order_parameter: shell. The checkpoint in the work folder is kept.")
 data.attrs.update(system=snakemake.wildcards.system, potential_sha256=potential.sha256, settings=cfg,
                   window=system["momt"], production_phase_changes=crossings)
 dataset.write(snakemake.output.dataset, data)
