@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 from nnpdistill import dataset, logs
-from nnpdistill.select.active import Rules, atomic_uq, holdout, load_plan, pool_candidates, select
+from nnpdistill.select.active import Rules, atomic_uq, load_plan, pool_candidates, select, training_pool
 from nnpdistill.seeds import derive_seed
 from nnpdistill.select.uncertainty import calibration
 from nnpdistill.atomic import replacing
@@ -24,7 +24,7 @@ momt = dataset.read(snakemake.input.momt)
 previous = dataset.read(snakemake.input.data)
 rules = Rules.from_config(active)
 if active["mode"] == "pool":  # the pool frames not chosen yet, a fresh sample of them each round
-    pool = np.setdiff1d(np.arange(len(momt)), holdout(len(momt), active["holdout_fraction"]))
+    pool = training_pool(len(momt), active["holdout_fraction"])
     label = "pool"
     candidates = pool_candidates(pool, previous.extras["source_index"], active["candidates"],
                                  derive_seed(snakemake.params.seed, "pool candidates", r))

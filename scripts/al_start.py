@@ -3,18 +3,16 @@ farthest-point frames of the pool)."""
 
 import logging
 
-import numpy as np
-
 from nnpdistill import dataset, logs
 from nnpdistill.nnp.model import AEVSettings
-from nnpdistill.select.active import holdout, load_plan
+from nnpdistill.select.active import load_plan, training_pool
 from nnpdistill.select.baselines import farthest_point_frames
 
 stream = logs.to_file(snakemake.log[0])
 active = snakemake.params.active
 momt = dataset.read(snakemake.input.momt)
 if active["mode"] == "pool":
-    pool = np.setdiff1d(np.arange(len(momt)), holdout(len(momt), active["holdout_fraction"]))
+    pool = training_pool(len(momt), active["holdout_fraction"])
     # The learning curves' fps set of this size, so that round 0 is a baseline and each round adds to it.
     start = farthest_point_frames(momt, pool, active["start_frames"], AEVSettings(**snakemake.params.aev),
                                   progress=stream, source=snakemake.input.momt)

@@ -24,13 +24,22 @@ FCC_111 = np.array([[1, 1, 1], [1, 1, -1], [1, -1, 1], [-1, 1, 1]], dtype=float)
 KINDS = ("eq2", "shell")
 
 
-def shell_vectors(n):
-    """Integer h, one of each +-pair (first nonzero component positive), with |h|^2 = 3 n^2: the box's
-    reciprocal vectors 2 pi h / edge as long as an n x n x n FCC supercell's {111} ones."""
-    reach = int(np.ceil(n * np.sqrt(3.0)))
+def _half_lattice(reach):
+    """Integer vectors with components in [-reach, reach], one of each +-pair (first nonzero component > 0)."""
     grid = np.array(np.meshgrid(*[np.arange(-reach, reach + 1)] * 3, indexing="ij")).reshape(3, -1).T
     first_nonzero = np.array([next((c for c in v if c), 0) for v in grid])
-    return grid[(first_nonzero > 0) & ((grid**2).sum(axis=1) == 3 * n * n)].astype(float)
+    return grid[first_nonzero > 0]
+
+
+@lru_cache(maxsize=16)
+def shell_vectors(n):
+    """Integer h, one of each +-pair (first nonzero component positive), with |h|^2 = 3 n^2: the box's
+    reciprocal vectors 2 pi h / edge as long as an n x n x n FCC supercell's {111} ones. Cached: the MD
+    callback asks for them every step."""
+    grid = _half_lattice(int(np.ceil(n * np.sqrt(3.0))))
+    vectors = grid[(grid**2).sum(axis=1) == 3 * n * n].astype(float)
+    vectors.flags.writeable = False
+    return vectors
 
 
 def wave_numbers(n, kind="eq2"):
@@ -99,10 +108,7 @@ def order_parameter_box(positions, lengths, n, kind="eq2"):
 def first_shell_vectors(n, shell=(0.85, 1.15)):
     """Integer (h, k, l), one of each +-pair, of the box's reciprocal vectors 2 pi (h, k, l) / edge whose length
     lies within shell times that of the FCC {111} vectors of an n x n x n supercell (|hkl| = n sqrt 3)."""
-    reach = int(np.ceil(shell[1] * n * np.sqrt(3.0)))
-    grid = np.array(np.meshgrid(*[np.arange(-reach, reach + 1)] * 3, indexing="ij")).reshape(3, -1).T
-    first_nonzero = np.array([next((c for c in v if c), 0) for v in grid])
-    grid = grid[first_nonzero > 0]
+    grid = _half_lattice(int(np.ceil(shell[1] * n * np.sqrt(3.0))))
     length = np.linalg.norm(grid, axis=1) / (n * np.sqrt(3.0))
     vectors = grid[(length > shell[0]) & (length < shell[1])].astype(float)
     vectors.flags.writeable = False  # cached: shared by every caller

@@ -205,6 +205,11 @@ def holdout(n_frames, fraction):
     return np.arange(n_frames - int(round(fraction * n_frames)), n_frames)
 
 
+def training_pool(n_frames, fraction):
+    """Every frame outside the held-out block (holdout): what any selection may choose from."""
+    return np.setdiff1d(np.arange(n_frames), holdout(n_frames, fraction))
+
+
 def load_plan(mode, chunks, cascade_file, n_frames, holdout_fraction=0.0):
     """(start frames, rounds) of the cascade mode (from its index file) or of the sequential mode, without the
     held-out frames (holdout)."""
