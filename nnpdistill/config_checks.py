@@ -148,6 +148,12 @@ def problems(config, base_dir="."):
         for name in [names] if isinstance(names, str) else names:
             if name not in config["momt"]["systems"]:
                 errors.append(f"figures.{key}: '{name}' is not one of momt.systems")
+    for name in config["melting"].get("compare", []):
+        if name not in config["systems"]:
+            errors.append(f"melting.compare: '{name}' is not a key of systems")
+        elif config["systems"][name]["element"] not in config["melting"]["elements"]:
+            errors.append(f"melting.compare: {name}'s element {config['systems'][name]['element']} has no "
+                          "coexistence run in melting.elements")
     for element, name in config["evaluate"]["elements"].items():
         if name not in config["potentials"]:
             errors.append(f"evaluate.elements.{element}: '{name}' is not a key of potentials")

@@ -127,6 +127,34 @@ def momt_thermo(table, path, system, melting_K=None):
     save(fig, path)
 
 
+def melting_sizes(table, path):
+    """MOMT melting estimates against cell size (x = 1/N) per element, with the coexistence value as a band.
+
+    table: melting.csv rows (element, atoms, momt_melting_K, momt_low_K, momt_high_K, coexistence_K, ...)."""
+    elements = list(dict.fromkeys(table["element"]))
+    fig, axes = plt.subplots(1, max(len(elements), 1), figsize=(5 * max(len(elements), 1), 3.8), squeeze=False)
+    for ax, element in zip(axes[0], elements):
+        rows = table[table["element"] == element].sort_values("atoms")
+        ref = rows.iloc[0]
+        ax.axhspan(ref["coexistence_low_K"], ref["coexistence_high_K"], color="0.8", lw=0,
+                   label=f"coexistence, {int(ref['coexistence_atoms'])} atoms")
+        ax.axhline(ref["coexistence_K"], color="0.4", lw=0.8)
+        x = 1.0 / rows["atoms"]
+        low = (rows["momt_melting_K"] - rows["momt_low_K"]).clip(lower=0)
+        high = (rows["momt_high_K"] - rows["momt_melting_K"]).clip(lower=0)
+        ax.errorbar(x, rows["momt_melting_K"], yerr=[low.fillna(0), high.fillna(0)], fmt="o", capsize=3,
+                    label="MOMT, reweighted (95 %)")
+        for xi, (_, row) in zip(x, rows.iterrows()):
+            ax.annotate(row["system"], (xi, row["momt_melting_K"]), textcoords="offset points", xytext=(5, 5))
+        ax.set_xlim(0, 1.15 * x.max() if len(x) else 1)
+        ax.set_xlabel("1 / atoms")
+        ax.set_ylabel("melting temperature (K)")
+        ax.set_title(element)
+        ax.legend(fontsize=8)
+    fig.suptitle("MOMT melting estimate by cell size against solid-liquid coexistence")
+    save(fig, path)
+
+
 def training_mae(table, path):
     """Fig. S2: (a) train/validation MAE of each training set's models, (b) their MAE on the other (unseen) sets.
 

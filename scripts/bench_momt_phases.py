@@ -5,12 +5,15 @@ one process per run, with the order parameter of the config or the one given, an
 liquid changes in the production and during learning (the one classifier: orientation-free crystallinity with
 hysteresis, crystallinity_fraction), the crystalline share of the frames, the highest H, the effective frames at
 T0 and the reweighted melting estimate with its 95 % block-bootstrap interval. Writes a CSV.
-Usage: python scripts/bench_momt_phases.py [--systems ni108 al108] [--seeds 3] [--order-parameter shell]
+Each run keeps its checkpoints and log in <workdir>/<system>_<order parameter>_<seed>/, so a stopped benchmark
+resumes where it was and its progress can be followed (run.log).
+Usage: python scripts/bench_momt_phases.py [--systems ni108 al108] [--seeds 3] [--order-parameter peak]
                                           [--jobs 2] [--out results/benchmarks/momt_phases.csv]
+                                          [--workdir results/benchmarks/momt_phases]
 """
 
 import argparse
-import tempfile
+import logging
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -31,7 +34,7 @@ def config_with_defaults(path):
 
 
 def one_run(args):
-    name, seed, kind, config_path = args
+    name, seed, kind, config_path, workdir = args
     from nnpdistill.potential import Potential
     from nnpdistill.sample.momt import MOMTRun, MOMTSettings
     from nnpdistill.sample.order import crystalline, phase_crossings
@@ -45,12 +48,22 @@ def one_run(args):
     settings = MOMTSettings.from_config(system, config["momt"], fraction)
     spec = config["potentials"][system["potential"]]
     potential = Potential(REPO / spec["path"], spec["pair_style"], spec["sha256"])
+    work = Path(workdir) / f"{name}_{settings.order_parameter}_{seed}"
+    work.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(work / "run.log")  # one per run: pool workers run several in turn
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+    root = logging.getLogger()
+    root.setLevel(logging.INFO)
+    root.addHandler(handler)
     start = time.perf_counter()
-    with tempfile.TemporaryDirectory() as work:
-        run = MOMTRun(system["element"], system["fcc_cells"], potential, settings, seed=seed, workdir=work)
+    run = MOMTRun(system["element"], system["fcc_cells"], potential, settings, seed=seed, workdir=work / "momt")
+    try:
         data = run.run()
-        trace = np.array(run.trace)
-        learning = trace[(trace[:, 0] >= run.state["learn_start"]) & (trace[:, 0] < run.state["produce_start"])]
+    finally:
+        root.removeHandler(handler)
+        handler.close()
+    trace = np.array(run.trace)
+    learning = trace[(trace[:, 0] >= run.state["learn_start"]) & (trace[:, 0] < run.state["produce_start"])]
     T0 = system["temperature_K"]
     crystal = crystalline(data.extras["crystallinity"], data.n_atoms, fraction)
     r = config["momt"]["reweight"]
@@ -75,13 +88,15 @@ def main():
     parser.add_argument("--config", default=str(REPO / "config" / "config.yaml"))
     parser.add_argument("--systems", nargs="+", default=["ni108", "al108"])
     parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--order-parameter", choices=["eq2", "shell"], default=None,
+    parser.add_argument("--order-parameter", choices=["eq2", "shell", "peak"], default=None,
                         help="override systems.<name>.momt.order_parameter")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--out", default=str(REPO / "results" / "benchmarks" / "momt_phases.csv"))
+    parser.add_argument("--workdir", default=str(REPO / "results" / "benchmarks" / "momt_phases"))
     args = parser.parse_args()
     base = config_with_defaults(args.config)["seed"]
-    runs = [(name, base + k, args.order_parameter, args.config) for name in args.systems for k in range(args.seeds)]
+    runs = [(name, base + k, args.order_parameter, args.config, args.workdir)
+            for k in range(args.seeds) for name in args.systems]
     with ProcessPoolExecutor(args.jobs) as pool:
         rows = list(pool.map(one_run, runs))
     table = pd.DataFrame(rows)

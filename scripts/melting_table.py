@@ -1,11 +1,12 @@
-"""MOMT melting estimates of every system (with their block-bootstrap intervals) against direct coexistence."""
+"""MOMT melting estimates of every system (with their block-bootstrap intervals) against direct coexistence,
+as a table and a figure by cell size."""
 
 import json
 import logging
 
 import pandas as pd
 
-from nnpdistill import logs, tables
+from nnpdistill import figures, logs, tables
 
 logs.to_file(snakemake.log[0])
 coexistence = {}
@@ -14,10 +15,9 @@ for path in snakemake.input.coexistence:
         row = json.load(f)
     coexistence[row["element"]] = row
 rows = []
-for name, system in snakemake.params.systems.items():
-    if system["element"] not in coexistence:
-        continue
-    thermo = pd.read_csv(f"results/{name}/momt_thermo.csv").iloc[0]
+for name, path in zip(snakemake.params.names, snakemake.input.momt):
+    system = snakemake.params.systems[name]
+    thermo = pd.read_csv(path).iloc[0]
     ref = coexistence[system["element"]]
     rows.append({"system": name, "element": system["element"], "atoms": 4 * system["fcc_cells"] ** 3,
                  "momt_melting_K": thermo.melting_estimate_K, "momt_low_K": thermo.get("melting_low_K"),
@@ -26,5 +26,6 @@ for name, system in snakemake.params.systems.items():
                  "coexistence_high_K": ref["high_K"], "coexistence_atoms": ref["atoms"],
                  "momt_minus_coexistence_K": thermo.melting_estimate_K - ref["melting_K"]})
 table = pd.DataFrame(rows)
-tables.write_csv(table, snakemake.output[0])
+tables.write_csv(table, snakemake.output.table)
+figures.melting_sizes(table, snakemake.output.png)
 logging.info("\n%s", table.to_string())

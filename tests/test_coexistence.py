@@ -37,3 +37,18 @@ def test_melting_point_is_the_late_mean_temperature_with_an_interval():
 def test_one_phase_taking_the_cell_over_is_an_error_naming_it(share, phase):
     with pytest.raises(CoexistenceError, match=f"the cell {phase}"):
         melting_point(synthetic(share))
+
+
+def test_melting_figure_draws_each_element_against_its_coexistence_band(tmp_path):
+    import pandas as pd
+
+    from nnpdistill import figures
+
+    table = pd.DataFrame({
+        "system": ["ni32", "ni108", "al108"], "element": ["Ni", "Ni", "Al"], "atoms": [32, 108, 108],
+        "momt_melting_K": [2469.0, np.nan, 1156.0], "momt_low_K": [2438.0, np.nan, 1152.0],
+        "momt_high_K": [2496.0, np.nan, 1211.0], "coexistence_K": [1939.0, 1939.0, 924.0],
+        "coexistence_low_K": [1925.0, 1925.0, 910.0], "coexistence_high_K": [1954.0, 1954.0, 938.0],
+        "coexistence_atoms": [1728, 1728, 1728]})
+    figures.melting_sizes(table, tmp_path / "melting.png")
+    assert (tmp_path / "melting.png").stat().st_size > 10_000

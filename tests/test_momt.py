@@ -209,30 +209,31 @@ def test_killed_run_resumes_to_the_same_dataset(tmp_path):
 NI108 = Window(-500.0, -440.0, 60, -5.0, 120.0, 125)
 
 
-def test_shell_order_parameter_drives_both_engines_alike_and_its_forces_are_the_gradient(potential):
-    """Ni 108 (n = 3), where the shell holds 16 vectors against eq. 2's 4: the plugin and the Python engine agree
-    step by step, the O they report is order.order_parameter's shell value, and the plugin's forces are minus the
-    gradient of U + bias."""
+@pytest.mark.parametrize("kind", ["shell", "peak"])
+def test_shell_order_parameters_drive_both_engines_alike_and_their_forces_are_the_gradient(potential, kind):
+    """Ni 108 (n = 3), where the shell holds 16 vectors against eq. 2's 4, summed (shell) or smoothly maximised
+    (peak): the plugin and the Python engine agree step by step, the O they report is order.order_parameter's
+    value of that kind, and the plugin's forces are minus the gradient of U + bias."""
     from nnpdistill.sample.order import order_parameter
 
     bias = WangLandauBias(NI108, 2000.0, 1000.0, 4000.0)
     rng = np.random.default_rng(1)
     for _ in range(3000):
-        bias.deposit(rng.normal(-470.0, 4.0), rng.normal(80.0, 10.0), 1.0)
+        bias.deposit(rng.normal(-470.0, 4.0), rng.normal({"shell": 80.0, "peak": 100.0}[kind], 10.0), 1.0)
     results = {}
     for name, engine in ENGINES.items():
         with Simulation(crystal("Ni", "fcc", 3), potential) as sim:
-            momt = engine(sim, bias, 3, 1.0, "shell")
+            momt = engine(sim, bias, 3, 1.0, kind)
             sim.set_timestep(1.0)
             sim.set_velocities(2000.0, 9)
             sim.use_npt(2000.0, 1.0, 100.0, 1000.0)
             sim.lmp.command("run 0")
             momt.advance(150)
             sim.lmp.command("run 0")
-            shell, _ = order_parameter(sim.positions(), sim.cell(), 3, gradient=False, kind="shell")
+            shell, _ = order_parameter(sim.positions(), sim.cell(), 3, gradient=False, kind=kind)
             eq2, _ = order_parameter(sim.positions(), sim.cell(), 3, gradient=False)
             results[name] = (sim.forces(), momt.last)
-            # in the starting orientation the other 12 vectors add little, but far more than rounding
+            # in the starting orientation the other 12 vectors change O little, but far more than rounding
             assert momt.last["O"] == pytest.approx(shell, rel=1e-9) and abs(shell - eq2) > 1e-3
     (f_py, last_py), (f_cc, last_cc) = results["python"], results["plugin"]
     assert abs(last_py["dbias_dO"]) > 1e-3  # the O force acts
@@ -240,7 +241,7 @@ def test_shell_order_parameter_drives_both_engines_alike_and_its_forces_are_the_
     atoms = crystal("Ni", "fcc", 3)
     atoms.positions += rng.normal(0.0, 0.15, atoms.positions.shape)
     with Simulation(atoms, potential) as sim:
-        momt = FrozenMOMT(sim, bias, 3, 1.0, "shell")
+        momt = FrozenMOMT(sim, bias, 3, 1.0, kind)
         sim.use_nve()
 
         def phi(positions):

@@ -157,6 +157,44 @@ def test_shell_is_translation_invariant_and_its_gradient_matches_finite_differen
         order_parameter(positions, atoms.cell, 3, kind="max")
 
 
+def test_peak_follows_the_brightest_spot_where_the_shell_sum_sees_a_quarter():
+    """peak: N + ln(4)/b for the start and its twin; about N for a crystal whose only ordered family is one set of
+    {111} planes (atoms moved at random within their planes), which the shell sum reads near N/4; about 4.5 for
+    uncorrelated atoms; translation invariant, with the analytic gradient of finite differences."""
+    from nnpdistill.sample.order import PEAK_SHARPNESS
+
+    start = crystal("Ni", "fcc", 3)
+    twin, cell = twin_orientation()
+    perfect = 108.0 + np.log(4.0) / PEAK_SHARPNESS
+    assert order_parameter(start.positions, start.cell, 3, kind="peak")[0] == pytest.approx(perfect, rel=1e-9)
+    assert order_parameter(twin, cell, 3, kind="peak")[0] == pytest.approx(perfect, rel=1e-9)
+    rng = np.random.default_rng(9)
+    normal = np.ones(3) / np.sqrt(3.0)
+    moves = rng.normal(0.0, 3.0, start.positions.shape)
+    layered = start.positions + moves - np.outer(moves @ normal, normal)  # within the (111) planes only
+    assert order_parameter(layered, start.cell, 3, kind="peak")[0] > 105.0
+    assert order_parameter(layered, start.cell, 3, kind="shell")[0] < 35.0
+    values, _ = order_parameter(rng.uniform(0.0, 10.56, size=(400, 108, 3)),
+                                np.broadcast_to(np.eye(3) * 10.56, (400, 3, 3)), 3, gradient=False, kind="peak")
+    assert values.mean() == pytest.approx(4.5, abs=0.2)
+    positions = start.positions + rng.normal(0.0, 0.2, start.positions.shape)
+    value, grad = order_parameter(positions, start.cell, 3, kind="peak")
+    shifted = order_parameter(positions + np.array([0.37, -1.9, 5.3]), start.cell, 3, kind="peak")[0]
+    assert shifted == pytest.approx(value, rel=1e-12)
+    h, numeric = 1e-6, np.zeros_like(positions)
+    for index in np.ndindex(positions.shape):
+        plus, minus = positions.copy(), positions.copy()
+        plus[index] += h
+        minus[index] -= h
+        numeric[index] = (order_parameter(plus, start.cell, 3, False, "peak")[0]
+                          - order_parameter(minus, start.cell, 3, False, "peak")[0]) / (2 * h)
+    assert np.abs(grad).max() > 1.0
+    np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-7)
+    fast_value, fast_grad = order_parameter_box(positions, np.diag(start.cell), 3, kind="peak")
+    assert fast_value == pytest.approx(value, rel=1e-12)
+    np.testing.assert_allclose(fast_grad, grad, rtol=1e-10, atol=1e-12)
+
+
 def test_one_classifier_keeps_a_twin_crystalline_and_counts_only_melting():
     """The Sigma-3 twin reads O = N/4 by eq. 2, around the old thresholds, but is as crystalline as its start;
     a series that flips between the orientations counts no change, one through a liquid counts two."""

@@ -316,6 +316,13 @@ def comparison_npt(system):
     return [f"results/{system}/npt_{phase}.h5" for phase in comparison_phases(system)]
 
 
+def melting_systems():
+    """The MOMT systems compared with coexistence: melting.compare, or the momt.systems of its elements."""
+    if "compare" in config["melting"]:
+        return list(config["melting"]["compare"])
+    return [s for s in config["momt"]["systems"] if config["systems"][s]["element"] in config["melting"]["elements"]]
+
+
 def melting_spec(element):
     """The coexistence settings of an element: melting's common settings and the element's own."""
     spec = config["melting"]

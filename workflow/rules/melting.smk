@@ -31,12 +31,13 @@ rule coexistence:
 rule melting_table:
     input:
         coexistence=expand("results/melting/{element}.json", element=config["melting"]["elements"]),
-        momt=lambda wc: [f"results/{s}/momt_thermo.csv" for s in config["momt"]["systems"]
-                         if config["systems"][s]["element"] in config["melting"]["elements"]],
+        momt=lambda wc: [f"results/{s}/momt_thermo.csv" for s in melting_systems()],
     output:
-        "results/tables/melting.csv",
+        table="results/tables/melting.csv",
+        png="results/figures/melting.png",
     params:
-        systems=lambda wc: {s: config["systems"][s] for s in config["momt"]["systems"]},
+        names=lambda wc: melting_systems(),
+        systems=lambda wc: {s: config["systems"][s] for s in melting_systems()},
     log:
         "results/logs/melting/table.log",
     benchmark:

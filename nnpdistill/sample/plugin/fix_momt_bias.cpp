@@ -9,8 +9,9 @@
 //   n_cells: FCC cells per box edge (order parameter); p0: pressure in eV/Angstrom^3;
 //   (h_min, h_max, n_h), (o_min, o_max, n_o): the window; slope_min/max: band of d dH/dH; wall_width (eV) and
 //   o_wall (eV): the walls outside the window; file: the (n_h + 3) x (n_o + 3) mirrored B-spline coefficients
-//   (eV) as raw little-endian float64, row-major; kind: eq2 (default, the paper's four {111} vectors) or shell
-//   (every box reciprocal vector 2 pi h / edge with |h|^2 = 3 n_cells^2), as nnpdistill.sample.order.
+//   (eV) as raw little-endian float64, row-major; kind: eq2 (default, the paper's four {111} vectors), shell
+//   (every box reciprocal vector 2 pi h / edge with |h|^2 = 3 n_cells^2, summed) or peak (their smooth
+//   maximum, sharpness PEAK_SHARPNESS), as nnpdistill.sample.order.
 // Global vector: H, O, U, dH, 1 + d dH/dH, d dH/dO, volume, min and max of 1 + d dH/dH since the fix was made.
 // Per-atom array: the EAM forces of the last step, before the bias was added.
 
@@ -59,6 +60,7 @@ void ramp(double u, double &r, double &integral)
   integral = u * u * u - 0.5 * u * u * u * u;
 }
 
+const double PEAK_SHARPNESS = 1.0;    // nnpdistill.sample.order.PEAK_SHARPNESS
 const double FCC_111[4][3] = {{1, 1, 1}, {1, 1, -1}, {1, -1, 1}, {-1, 1, 1}};
 
 // The h vectors O sums over, one of each +-pair, in the order of nnpdistill.sample.order.wave_numbers.
@@ -87,9 +89,10 @@ class FixMOMTBias : public Fix {
   {
     if (narg != 16 && narg != 17)
       error->all(FLERR, "Illegal fix momt/bias command: expected 13 or 14 arguments, got {}", narg - 3);
-    const bool shell = narg == 17 && strcmp(arg[16], "shell") == 0;
+    peak = narg == 17 && strcmp(arg[16], "peak") == 0;
+    const bool shell = peak || (narg == 17 && strcmp(arg[16], "shell") == 0);
     if (narg == 17 && !shell && strcmp(arg[16], "eq2") != 0)
-      error->all(FLERR, "fix momt/bias: order parameter kind must be eq2 or shell, got {}", arg[16]);
+      error->all(FLERR, "fix momt/bias: order parameter kind must be eq2, shell or peak, got {}", arg[16]);
     if (comm->nprocs != 1) error->all(FLERR, "fix momt/bias runs on one MPI rank only");
     if (domain->triclinic) error->all(FLERR, "fix momt/bias needs an orthogonal box");
     n_cells = utils::numeric(FLERR, arg[3], false, lmp);
@@ -183,10 +186,27 @@ class FixMOMTBias : public Fix {
         c_sum[g] += cs;
         s_sum[g] += sn;
       }
-    const double norm = 1.0 / (4.0 * nlocal);    // both kinds: N for a commensurate FCC crystal
+    // O and dO/d|S_g|^2 per wave vector: 1/(4N) for the sums (N for a commensurate FCC crystal); for peak,
+    // (1/b) ln sum_g exp(b |S_g|^2 / N) and its softmax weights / N.
+    norm.assign(n_g, 1.0 / (4.0 * nlocal));
     O = 0.0;
-    for (size_t g = 0; g < n_g; g++) O += c_sum[g] * c_sum[g] + s_sum[g] * s_sum[g];
-    O *= norm;
+    if (!peak) {
+      for (size_t g = 0; g < n_g; g++) O += c_sum[g] * c_sum[g] + s_sum[g] * s_sum[g];
+      O *= norm[0];
+    } else {
+      double top = -1.0;
+      for (size_t g = 0; g < n_g; g++) {
+        norm[g] = PEAK_SHARPNESS * (c_sum[g] * c_sum[g] + s_sum[g] * s_sum[g]) / nlocal;
+        if (norm[g] > top) top = norm[g];
+      }
+      double total = 0.0;
+      for (size_t g = 0; g < n_g; g++) {
+        norm[g] = exp(norm[g] - top);
+        total += norm[g];
+      }
+      O = (top + log(total)) / PEAK_SHARPNESS;
+      for (size_t g = 0; g < n_g; g++) norm[g] /= total * nlocal;
+    }
 
     double d_h;
     evaluate(H, O, bias, d_h, dbias_do);
@@ -194,12 +214,12 @@ class FixMOMTBias : public Fix {
     if (factor < factor_min) factor_min = factor;
     if (factor > factor_max) factor_max = factor;
 
-    // F = (1 + d_h) F_EAM - dbias_do * grad O, with grad_a O = -2 norm sum_g k_g (sin_a C_g - cos_a S_g).
+    // F = (1 + d_h) F_EAM - dbias_do * grad O, with grad_a O = -2 sum_g norm_g k_g (sin_a C_g - cos_a S_g).
     for (int i = 0; i < nlocal; i++) {
       double grad[3] = {0, 0, 0};
       for (size_t g = 0; g < n_g; g++) {
         const double w =
-            -2.0 * norm * (phases[2 * (n_g * i + g) + 1] * c_sum[g] - phases[2 * (n_g * i + g)] * s_sum[g]);
+            -2.0 * norm[g] * (phases[2 * (n_g * i + g) + 1] * c_sum[g] - phases[2 * (n_g * i + g)] * s_sum[g]);
         for (int c = 0; c < 3; c++) grad[c] += w * k[g][c];
       }
       for (int c = 0; c < 3; c++) f[i][c] += d_h * f_eam[i][c] - dbias_do * grad[c];
@@ -227,7 +247,8 @@ class FixMOMTBias : public Fix {
   int n_h, n_o, cols;
   int nmax = 0;
   double **f_eam = nullptr;
-  std::vector<double> coeffs, phases, c_sum, s_sum;
+  std::vector<double> coeffs, phases, c_sum, s_sum, norm;
+  bool peak = false;
   std::vector<std::array<double, 3>> h_vectors, k;
   double H = 0, O = 0, U = 0, bias = 0, factor = 1, dbias_do = 0, volume = 0, factor_min, factor_max;
 
