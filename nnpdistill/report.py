@@ -25,9 +25,12 @@ def figure_md(path, caption, base):
 def _settings(config):
     rows = [{"system": name, "atoms": 4 * s["fcc_cells"] ** 3, "T (K)": s["temperature_K"], "P (bar)": s["pressure_bar"],
              "H (eV) (bins)": f"{s['momt']['h_range_eV'][0]} ~ {s['momt']['h_range_eV'][1]} ({s['momt']['h_bins']})",
-             "O (bins)": f"{s['momt']['o_range'][0]} ~ {s['momt']['o_range'][1]} ({s['momt']['o_bins']})"}
+             "O (bins)": f"{s['momt']['o_range'][0]} ~ {s['momt']['o_range'][1]} ({s['momt']['o_bins']})",
+             "O": s["momt"].get("order_parameter", "eq2")}
             for name, s in config["systems"].items() if name in config["momt"]["systems"]]
-    return "## Table S1: MOMT settings used\n\n" + table_md(pd.DataFrame(rows)) + "\n"
+    return ("## Table S1: MOMT settings used\n\nO: eq2 is the paper's eq. 2; shell and peak are the orientation-free "
+            "variants of docs/momt-phases.md, whose windows differ from the paper's.\n\n"
+            + table_md(pd.DataFrame(rows)) + "\n")
 
 
 def _table_s3(paths):
