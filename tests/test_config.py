@@ -35,6 +35,10 @@ def temperature_outside_band(config):
     config["systems"]["ni32"]["momt"]["t_min_K"] = 2500.0
 
 
+def melting_compare_without_coexistence(config):
+    config["melting"] = {"elements": {"Al": {"potential": "ninb", "guess_K": 930.0}}, "compare": ["ni32", "ni64"]}
+
+
 def momt_system_without_window(config):
     del config["systems"]["ni32"]["momt"]
 
@@ -128,6 +132,8 @@ def test_bad_setting_fails_before_any_job(tmp_path, edit, message):
     (delta_o_not_increasing, r"distill.delta_o: the widths must increase \(finest first\), got \[0.02, 0.1, 0.05\]"),
     (empty_o_range, r"systems.ni32.momt.o_range: empty range \[40.0, -5.0\]"),
     (temperature_outside_band, r"systems.ni32.momt: need t_min_K < temperature_K < t_max_K, got 2500.0 < 2000.0"),
+    (melting_compare_without_coexistence, r"melting.compare: ni32's element Ni has no coexistence run"),
+    (melting_compare_without_coexistence, r"melting.compare: 'ni64' is not a key of systems"),
     (momt_system_without_window, r"momt.systems: system 'ni32' has no momt window \(systems.ni32.momt\)"),
     (missing_potential, r"potentials.ninb.path: potential file '/nonexistent/NiNb.eam.fs' does not exist"),
 ])
