@@ -15,8 +15,8 @@ for path in snakemake.input.coexistence:
         row = json.load(f)
     coexistence[row["element"]] = row
 rows = []
-for name, path in zip(snakemake.params.names, snakemake.input.momt):
-    system = snakemake.params.systems[name]
+# params.systems and input.momt are both in melting_systems() order
+for (name, system), path in zip(snakemake.params.systems.items(), snakemake.input.momt):
     thermo = pd.read_csv(path).iloc[0]
     ref = coexistence[system["element"]]
     rows.append({"system": name, "element": system["element"], "atoms": 4 * system["fcc_cells"] ** 3,

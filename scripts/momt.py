@@ -9,7 +9,7 @@ import numpy as np
 from nnpdistill import dataset, logs
 from nnpdistill.atomic import replacing
 from nnpdistill.sample.momt import MOMTRun, MOMTSettings
-from nnpdistill.sample.order import phase_crossings
+from nnpdistill.sample.order import crystalline, phase_crossings
 from nnpdistill.potential import Potential
 
 stream = logs.to_file(snakemake.log["main"])
@@ -23,7 +23,7 @@ run = MOMTRun(system["element"], system["fcc_cells"], potential, settings, seed=
 data = run.run()
 crossings = phase_crossings(data.extras["crystallinity"], data.n_atoms, settings.crystallinity_fraction)
 if crossings < cfg["min_phase_changes"]:
-    share = float((data.extras["crystallinity"] > settings.crystallinity_fraction * data.n_atoms).mean())
+    share = float(crystalline(data.extras["crystallinity"], data.n_atoms, settings.crystallinity_fraction).mean())
     raise RuntimeError(
         f"{snakemake.wildcards.system}: the MOMT production made {crossings} crystal <-> liquid changes, fewer than "
         f"momt.min_phase_changes ({cfg['min_phase_changes']}); crystalline share {share:.3f}, H up to "

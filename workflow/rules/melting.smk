@@ -36,7 +36,6 @@ rule melting_table:
         table="results/tables/melting.csv",
         png="results/figures/melting.png",
     params:
-        names=lambda wc: melting_systems(),
         systems=lambda wc: {s: config["systems"][s] for s in melting_systems()},
     log:
         "results/logs/melting/table.log",
