@@ -69,6 +69,31 @@ def _comparison(path):
     return table_md(wide.reset_index()) + "\n"
 
 
+def _momt_phases(paths, config, melting):
+    """One row per MOMT system: its crossings, effective frames at T0 and melting estimate; coexistence beside."""
+    rows = []
+    for path in paths:
+        name = Path(path).parent.name
+        table = pd.read_csv(path)
+        system = config["systems"][name]
+        at_t0 = table.iloc[(table.T_K - system["temperature_K"]).abs().argmin()]
+        first = table.iloc[0]
+        interval = ("none in range" if pd.isna(first.melting_estimate_K) else
+                    f"{first.melting_estimate_K:.0f} [{first.melting_low_K:.0f}, {first.melting_high_K:.0f}]")
+        rows.append({"system": name, "order parameter": system["momt"].get("order_parameter", "eq2"),
+                     "frames": first.get("frames"), "crystal <-> liquid changes": first.get("phase_changes"),
+                     "crystalline share": first.get("crystalline_share"),
+                     "effective frames at T0": at_t0.effective_frames, "T_m (K), 95 % interval": interval})
+    text = ("## MOMT: phases, reweighting and melting\n\nChanges are counted by the orientation-free crystallinity "
+            "(hysteresis classifier); effective frames are those of the reweighting to T0; T_m is where the "
+            "reweighted crystal fraction crosses 1/2, with a 95 % block-bootstrap interval.\n\n"
+            + table_md(pd.DataFrame(rows), 3) + "\n")
+    if melting:
+        text += ("\nDirect solid-liquid coexistence with the same EAM (`snakemake melting`) against the MOMT "
+                 "estimates:\n\n" + table_md(pd.read_csv(melting), 4) + "\n")
+    return text
+
+
 def _relaxation(path, title):
     table = pd.read_csv(path)
     keep = ["source", "row"] + [c for c in table.columns if c.endswith(("_bond_length_A", "_energy_eV_atom"))] + [
@@ -88,6 +113,11 @@ def build(config, inputs, base):
     figures = [("fig_s1a", "Fig. S1a: energy of NPT runs from FCC and liquid starts"),
                ("fig_s1b", "Fig. S1b: energy of the MOMT run"), ("fig_s3", "Fig. S3: MOMT order parameter and enthalpy")]
     parts.append("## Sampling\n\n" + "".join(figure_md(get(k), c, base) for k, c in figures if get(k)))
+    if get("momt_thermo"):
+        parts.append(_momt_phases(get("momt_thermo"), config, get("melting")))
+        if get("melting_figure"):
+            parts.append(figure_md(get("melting_figure"), "MOMT melting estimates against 1/N, coexistence as a "
+                                   "band", base))
     if get("table_s3"):
         parts.append(_table_s3(get("table_s3")))
     for path in get("rounds", []):

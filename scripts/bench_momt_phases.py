@@ -84,11 +84,13 @@ def one_run(args):
 
 
 def main():
+    from nnpdistill.sample.order import KINDS
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", default=str(REPO / "config" / "config.yaml"))
     parser.add_argument("--systems", nargs="+", default=["ni108", "al108"])
     parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--order-parameter", choices=["eq2", "shell", "peak"], default=None,
+    parser.add_argument("--order-parameter", choices=KINDS, default=None,
                         help="override systems.<name>.momt.order_parameter")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--out", default=str(REPO / "results" / "benchmarks" / "momt_phases.csv"))

@@ -21,8 +21,8 @@ crystal = crystalline(data.extras["crystallinity"], data.n_atoms, snakemake.para
 by_o = crystalline(data.extras["O"], data.n_atoms, snakemake.params.crystal_order_fraction)
 logging.info("crystalline frames: %.1f %% by crystallinity, %.1f %% by O; %d frames crystalline with a low O",
              100 * crystal.mean(), 100 * by_o.mean(), int((crystal & ~by_o).sum()))
-logging.info("melting/freezing changes by crystallinity along the production: %d",
-             phase_crossings(data.extras["crystallinity"], data.n_atoms, snakemake.params.crystallinity_fraction))
+changes = phase_crossings(data.extras["crystallinity"], data.n_atoms, snakemake.params.crystallinity_fraction)
+logging.info("melting/freezing changes by crystallinity along the production: %d", changes)
 low, high = snakemake.params.reweight["t_range"]
 temperatures = np.linspace(low * T0, high * T0, snakemake.params.reweight["points"])
 r = snakemake.params.reweight
@@ -34,6 +34,8 @@ melting = melting_temperature(table)
 table["melting_estimate_K"] = np.nan if melting is None else melting
 table["melting_low_K"], table["melting_high_K"] = spread["low_K"], spread["high_K"]
 table["melting_share_of_resamples"] = spread["share_with_crossing"]
+# The production as a whole, for the report: how often it crossed and how it shared its frames between phases.
+table["frames"], table["phase_changes"], table["crystalline_share"] = len(data), changes, crystal.mean()
 tables.write_csv(table, snakemake.output.csv)
 figures.momt_thermo(table, snakemake.output.png, snakemake.wildcards.system, melting)
 logging.info("\n%s", table.to_string())

@@ -209,17 +209,40 @@ def test_killed_run_resumes_to_the_same_dataset(tmp_path):
 NI108 = Window(-500.0, -440.0, 60, -5.0, 120.0, 125)
 
 
-@pytest.mark.parametrize("kind", ["shell", "peak"])
+@pytest.mark.parametrize("n", [2, 3])
+def test_compiled_order_parameter_equals_numpys_for_every_kind(n):
+    """The plugin's C++ order parameter, which the learning callback calls with engine plugin, gives
+    order_parameter_box's value and gradient for each kind, in a box that is not cubic."""
+    from nnpdistill.sample.momt_plugin import CompiledOrder
+    from nnpdistill.sample.order import KINDS, order_parameter_box, wave_numbers
+
+    rng = np.random.default_rng(n)
+    atoms = crystal("Ni", "fcc", n)
+    stretch = np.array([1.0, 1.04, 0.97])
+    positions = atoms.positions * stretch + rng.normal(0.0, 0.3, atoms.positions.shape)
+    lengths = np.diag(atoms.cell) * stretch
+    for kind in KINDS:
+        compiled = CompiledOrder(n, kind)
+        assert compiled.size == len(wave_numbers(n, kind))
+        value, grad = compiled(positions, lengths)
+        expected, expected_grad = order_parameter_box(positions, lengths, n, kind)
+        assert value == pytest.approx(expected, rel=1e-12)
+        np.testing.assert_allclose(grad, expected_grad, rtol=0, atol=1e-12 * np.abs(expected_grad).max())
+    with pytest.raises(ValueError, match="no order parameter kind 'max'"):
+        CompiledOrder(n, "max")
+
+
+@pytest.mark.parametrize("kind", ["shell", "peak", "first_shell"])
 def test_shell_order_parameters_drive_both_engines_alike_and_their_forces_are_the_gradient(potential, kind):
     """Ni 108 (n = 3), where the shell holds 16 vectors against eq. 2's 4, summed (shell) or smoothly maximised
-    (peak): the plugin and the Python engine agree step by step, the O they report is order.order_parameter's
+    (peak), or the first shell's 265 (first_shell): the plugin and the Python engine agree step by step, the O they report is order.order_parameter's
     value of that kind, and the plugin's forces are minus the gradient of U + bias."""
     from nnpdistill.sample.order import order_parameter
 
     bias = WangLandauBias(NI108, 2000.0, 1000.0, 4000.0)
     rng = np.random.default_rng(1)
     for _ in range(3000):
-        bias.deposit(rng.normal(-470.0, 4.0), rng.normal({"shell": 80.0, "peak": 100.0}[kind], 10.0), 1.0)
+        bias.deposit(rng.normal(-470.0, 4.0), rng.normal({"shell": 80.0, "peak": 100.0, "first_shell": 100.0}[kind], 10.0), 1.0)
     results = {}
     for name, engine in ENGINES.items():
         with Simulation(crystal("Ni", "fcc", 3), potential) as sim:

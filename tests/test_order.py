@@ -134,7 +134,7 @@ def test_shell_of_uncorrelated_positions_gives_its_pairs_over_four():
     assert values.mean() == pytest.approx(4.0, abs=0.15)  # 16 pairs / 4
 
 
-@pytest.mark.parametrize("kind", ["shell", "peak"])
+@pytest.mark.parametrize("kind", ["shell", "peak", "first_shell"])
 def test_shell_kinds_are_translation_invariant_and_their_gradient_matches_finite_differences(kind):
     rng = np.random.default_rng(8)
     atoms = crystal("Ni", "fcc", 3)
@@ -178,6 +178,32 @@ def test_peak_follows_the_brightest_spot_where_the_shell_sum_sees_a_quarter():
     values, _ = order_parameter(rng.uniform(0.0, 10.56, size=(400, 108, 3)),
                                 np.broadcast_to(np.eye(3) * 10.56, (400, 3, 3)), 3, gradient=False, kind="peak")
     assert values.mean() == pytest.approx(4.5, abs=0.2)
+
+
+def test_first_shell_is_the_crystallinity_made_smooth():
+    """first_shell runs over the crystallinity's vectors, so it lies between their largest |S|^2/N and that plus
+    ln(vectors); N + ln 4 for the start and its twin; about N for a crystal ordered along a first-shell vector
+    that is no {111} vector of the start, which peak misses; about 7.7 for uncorrelated atoms."""
+    from nnpdistill.sample.order import crystallinity, first_shell_vectors
+
+    assert [len(first_shell_vectors(n)) for n in (1, 2, 3)] == [4, 79, 265]
+    start = crystal("Ni", "fcc", 3)
+    twin, cell = twin_orientation()
+    rng = np.random.default_rng(10)
+    edge = cell[0, 0]
+    hkl = np.array([5.0, 2.0, 1.0])  # |h|^2 = 30: in the first shell, on neither the (3,3,3) nor the (5,1,1) family
+    layered = rng.uniform(0.0, edge, (108, 3))
+    phase = layered @ hkl / edge
+    layered += np.outer(np.round(phase) - phase, hkl) * edge / (hkl @ hkl)
+    frames = [(start.positions, np.asarray(start.cell)), (twin, cell), (layered, cell)]
+    frames += [(rng.uniform(0.0, edge, (108, 3)), cell) for _ in range(300)]
+    values = np.array([order_parameter(p, c, 3, gradient=False, kind="first_shell")[0] for p, c in frames])
+    top = crystallinity(np.array([p for p, _ in frames]), np.array([c for _, c in frames]), 3)
+    assert np.all(values >= top - 1e-9) and np.all(values <= top + np.log(265.0) + 1e-9)
+    assert values[0] == pytest.approx(108.0 + np.log(4.0), rel=1e-9)
+    assert values[1] == pytest.approx(108.0 + np.log(4.0), rel=1e-9)
+    assert values[2] > 105.0 and order_parameter(layered, cell, 3, gradient=False, kind="peak")[0] < 12.0
+    assert values[3:].mean() == pytest.approx(7.7, abs=0.3)
 
 
 def test_one_classifier_keeps_a_twin_crystalline_and_counts_only_melting():

@@ -111,6 +111,10 @@ def test_reweighting_a_plain_npt_run_to_its_own_temperature(test_run):
     assert row["H_std_eV"] == pytest.approx(H.std(), rel=1e-9)
     table = pd.read_csv(test_run / "results/ni32/momt_thermo.csv")
     assert list(table["T_K"]) == [1800.0, 1900.0, 2000.0, 2100.0, 2200.0]
+    momt = dataset.read(test_run / "results/ni32/momt.h5")
+    assert (table["frames"] == len(momt)).all()
+    assert (table["phase_changes"] == momt.attrs["production_phase_changes"]).all()
+    assert 0.0 <= table["crystalline_share"].iloc[0] <= 1.0
 
 
 @pytest.mark.slow
@@ -269,7 +273,7 @@ def test_elastic_constants_and_the_written_report(test_run):
     assert {"full", "distilled", "translated"} <= set(elastic["model"])
     report = (test_run / "results/report.md").read_text()
     for heading in ("Table S1", "Table S3", "Table S4", "Table S6", "Table S7", "Training speed",
-                    "elastic constants", "Does distillation work?"):
+                    "elastic constants", "Does distillation work?", "MOMT: phases, reweighting and melting"):
         assert heading in report, heading
     assert "NNP (Distilled Data)" in report  # the paper's Table S6 rows stand beside ours
     for link in ("figures/fig_s2_mae.png", "figures/equations_of_state.png"):

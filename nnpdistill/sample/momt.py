@@ -79,7 +79,7 @@ class MOMTSettings:
     trace_every: int
     crystallinity_fraction: float = 0.5  # the phase classifier (order.PhaseTracker) of the stage counter
     engine: str = "plugin"
-    order_parameter: str = "eq2"  # eq2 or shell (nnpdistill.sample.order)
+    order_parameter: str = "eq2"  # one of nnpdistill.sample.order.KINDS
 
     @classmethod
     def from_config(cls, system, momt, crystallinity_fraction):
@@ -210,8 +210,11 @@ class MOMTRun:
         self.sim.set_timestep(s.timestep_fs)
         if s.engine not in ("plugin", "python"):
             raise ValueError(f"momt.engine must be 'plugin' or 'python', got {s.engine!r}")
-        engine = FrozenMOMT if s.engine == "plugin" and self.state["period"] != "learn" else MOMT
-        self.momt = engine(self.sim, self.bias, self.n_cells, s.pressure_bar, s.order_parameter)
+        if s.engine == "plugin" and self.state["period"] != "learn":
+            self.momt = FrozenMOMT(self.sim, self.bias, self.n_cells, s.pressure_bar, s.order_parameter)
+        else:  # learning: the Python callback, with the plugin's compiled O unless the engine is python
+            self.momt = MOMT(self.sim, self.bias, self.n_cells, s.pressure_bar, s.order_parameter,
+                             compiled=s.engine == "plugin")
         self.sim.use_npt(s.temperature_K, s.pressure_bar, s.tdamp_fs, s.pdamp_fs)
         # Set-up step, frozen and untraced: this step was already traced and deposited before the checkpoint.
         self.sim.lmp.command("run 0")

@@ -41,16 +41,21 @@ def _check_order(sim):
 class MOMT:
     """Attach the bias to a Simulation; learning deposits every deposit_every steps at rate ln_f.
 
-    n_cells: n of the order parameter, kind: eq2 or shell (nnpdistill.sample.order). pressure_bar: P0. Attach it
-    before the integrator (see _check_order).
+    n_cells: n of the order parameter, kind: one of order.KINDS. pressure_bar: P0. compiled: take O from the
+    plugin's C++ (momt_plugin.CompiledOrder, same value and gradient) rather than numpy. Attach it before the
+    integrator (see _check_order).
     """
 
     FIX = "momt"
 
-    def __init__(self, sim, bias, n_cells, pressure_bar, kind="eq2"):
+    def __init__(self, sim, bias, n_cells, pressure_bar, kind="eq2", compiled=False):
         if kind not in KINDS:
             raise ValueError(f"order parameter kind must be one of {KINDS}, got {kind!r}")
         _check_order(sim)
+        if compiled:
+            self._order = momt_plugin.CompiledOrder(n_cells, kind)
+        else:
+            self._order = lambda positions, lengths: order_parameter_box(positions, lengths, n_cells, kind)
         self.sim = sim
         self.bias = bias
         self.n_cells = n_cells
@@ -104,7 +109,7 @@ class MOMT:
         volume = lengths[0] * lengths[1] * lengths[2]
         U = lmp.extract_compute("momt_pe", LMP_STYLE_GLOBAL, LMP_TYPE_SCALAR)
         H = U + self.p0 * volume
-        O, grad_o = order_parameter_box(x[:nlocal], lengths, self.n_cells, self.kind)
+        O, grad_o = self._order(x[:nlocal], lengths)
         if self.deposit_every and step % self.deposit_every == 0:
             self.bias.deposit(H, O, self.ln_f)
         value, d_h, d_o = self.bias.evaluate(H, O)

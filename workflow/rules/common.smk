@@ -408,6 +408,7 @@ def report_inputs(wildcards):
         "comparison_figures": expand("results/figures/distillation_comparison_{system}.png", system=active),
         "relax_reference": "results/tables/relax_reference.csv",
         "protocol": str(REPO / "docs" / "relaxation-protocol.md"),
+        "momt_thermo": expand("results/{system}/momt_thermo.csv", system=config["momt"]["systems"]),
     }
     for table in ("s4", "s5"):
         if config["tables"][f"{table}_sets"]:
@@ -418,6 +419,10 @@ def report_inputs(wildcards):
         inputs[Path(path).stem] = path
     # The benchmark is its own target (`snakemake benchmark`, about as long again as the main run): the report
     # shows its summary once one exists, and reruns when it appears or changes.
+    # Coexistence (`snakemake melting`, about 10 min of a core per element) likewise.
+    if os.path.exists("results/tables/melting.csv"):
+        inputs["melting"] = "results/tables/melting.csv"
+        inputs["melting_figure"] = "results/figures/melting.png"
     done = [s for s in config["benchmark"]["systems"] if os.path.exists(f"results/benchmark/{s}/summary.md")]
     if done:
         inputs["benchmark"] = [f"results/benchmark/{s}/summary.md" for s in done]

