@@ -102,8 +102,6 @@ class OrderParameter {
       hy.push_back(v[1]);
       hz.push_back(v[2]);
     }
-    weight_c.resize(h.size());
-    weight_s.resize(h.size());
   }
 
   bool valid() const { return !h.empty(); }
@@ -113,39 +111,62 @@ class OrderParameter {
   // 1/Angstrom) receives dO/dx.
   double compute(int n_atoms, const double *x, const double lengths[3], double *grad)
   {
-    const size_t n_g = h.size(), width = 2 * reach_ + 1;
-    waves.resize(2 * n_g * n_atoms);
-    table.resize(2 * 3 * width);
-    c_sum.assign(n_g, 0.0);
-    s_sum.assign(n_g, 0.0);
-    for (int i = 0; i < n_atoms; i++) {
-      // table[axis][m + reach] = exp(2 pi i m x_axis / edge), m in [-reach, reach]
-      for (int c = 0; c < 3; c++) {
-        const double angle = 2.0 * M_PI * x[3 * i + c] / lengths[c];
-        const double re1 = cos(angle), im1 = sin(angle);
-        double *row = &table[2 * c * width];
-        double re = 1.0, im = 0.0;
-        for (int m = 0; m <= reach_; m++) {
-          row[2 * (reach_ + m)] = re;
-          row[2 * (reach_ + m) + 1] = im;
-          row[2 * (reach_ - m)] = re;
-          row[2 * (reach_ - m) + 1] = -im;
-          const double next = re * re1 - im * im1;
-          im = re * im1 + im * re1;
-          re = next;
+    // Arrays run over atoms innermost (index [.. * n + i]), so the loops over atoms vectorise.
+    const size_t n_g = h.size(), n = n_atoms, width = 2 * reach_ + 1;
+    wave_re.resize(n_g * n);
+    wave_im.resize(n_g * n);
+    table_re.resize(3 * width * n);
+    table_im.resize(3 * width * n);
+    // table[axis][m + reach][i] = exp(2 pi i m x_axis / edge), m in [-reach, reach]
+    for (int c = 0; c < 3; c++) {
+      double *re0 = &table_re[(c * width + reach_) * n], *im0 = &table_im[(c * width + reach_) * n];
+      for (size_t i = 0; i < n; i++) {
+        re0[i] = 1.0;
+        im0[i] = 0.0;
+      }
+      const double scale = 2.0 * M_PI / lengths[c];
+      double *re1 = re0 + n, *im1 = im0 + n;
+      for (size_t i = 0; i < n; i++) {
+        re1[i] = cos(scale * x[3 * i + c]);
+        im1[i] = sin(scale * x[3 * i + c]);
+      }
+      for (int m = 2; m <= reach_; m++) {
+        const double *rp = re0 + (m - 1) * n, *ip = im0 + (m - 1) * n;
+        double *rm = re0 + m * n, *im = im0 + m * n;
+        for (size_t i = 0; i < n; i++) {
+          rm[i] = rp[i] * re1[i] - ip[i] * im1[i];
+          im[i] = rp[i] * im1[i] + ip[i] * re1[i];
         }
       }
-      for (size_t g = 0; g < n_g; g++) {
-        const double *a = &table[2 * (0 * width + reach_ + h[g][0])];
-        const double *b = &table[2 * (1 * width + reach_ + h[g][1])];
-        const double *c = &table[2 * (2 * width + reach_ + h[g][2])];
-        const double ab_re = a[0] * b[0] - a[1] * b[1], ab_im = a[0] * b[1] + a[1] * b[0];
-        const double cs = ab_re * c[0] - ab_im * c[1], sn = ab_re * c[1] + ab_im * c[0];
-        waves[2 * (n_g * i + g)] = cs;
-        waves[2 * (n_g * i + g) + 1] = sn;
-        c_sum[g] += cs;
-        s_sum[g] += sn;
+      for (int m = 1; m <= reach_; m++) {
+        const double *rp = re0 + m * n, *ip = im0 + m * n;
+        double *rm = re0 - m * n, *im = im0 - m * n;
+        for (size_t i = 0; i < n; i++) {
+          rm[i] = rp[i];
+          im[i] = -ip[i];
+        }
       }
+    }
+    c_sum.assign(n_g, 0.0);
+    s_sum.assign(n_g, 0.0);
+    for (size_t g = 0; g < n_g; g++) {
+      const size_t ka = (0 * width + reach_ + h[g][0]) * n, kb = (1 * width + reach_ + h[g][1]) * n,
+                   kc = (2 * width + reach_ + h[g][2]) * n;
+      const double *ar = &table_re[ka], *ai = &table_im[ka], *br = &table_re[kb], *bi = &table_im[kb],
+                   *cr = &table_re[kc], *ci = &table_im[kc];
+      double *wr = &wave_re[g * n], *wi = &wave_im[g * n];
+      double cs = 0.0, sn = 0.0;
+      for (size_t i = 0; i < n; i++) {
+        const double ab_re = ar[i] * br[i] - ai[i] * bi[i], ab_im = ar[i] * bi[i] + ai[i] * br[i];
+        wr[i] = ab_re * cr[i] - ab_im * ci[i];
+        wi[i] = ab_re * ci[i] + ab_im * cr[i];
+      }
+      for (size_t i = 0; i < n; i++) {
+        cs += wr[i];
+        sn += wi[i];
+      }
+      c_sum[g] = cs;
+      s_sum[g] = sn;
     }
     // O and dO/d|S_g|^2 per wave vector: 1/(4N) for the sums (N for a commensurate FCC crystal); for the peak
     // kinds, (1/b) ln sum_g exp(b |S_g|^2 / N) and its softmax weights / N.
@@ -169,20 +190,23 @@ class OrderParameter {
       for (size_t g = 0; g < n_g; g++) norm[g] /= total * n_atoms;
     }
     // grad_a O = -2 sum_g norm_g k_g (sin_a C_g - cos_a S_g), k_g = 2 pi h_g / edge
+    grad_x.assign(n, 0.0);
+    grad_y.assign(n, 0.0);
+    grad_z.assign(n, 0.0);
     for (size_t g = 0; g < n_g; g++) {
-      weight_c[g] = 2.0 * norm[g] * s_sum[g];
-      weight_s[g] = -2.0 * norm[g] * c_sum[g];
-    }
-    for (int i = 0; i < n_atoms; i++) {
-      double sum[3] = {0, 0, 0};
-      const double *wave = &waves[2 * n_g * i];
-      for (size_t g = 0; g < n_g; g++) {
-        const double w = weight_s[g] * wave[2 * g + 1] + weight_c[g] * wave[2 * g];
-        sum[0] += w * hx[g];
-        sum[1] += w * hy[g];
-        sum[2] += w * hz[g];
+      const double wc = 2.0 * norm[g] * s_sum[g], ws = -2.0 * norm[g] * c_sum[g];
+      const double *wr = &wave_re[g * n], *wi = &wave_im[g * n];
+      for (size_t i = 0; i < n; i++) {
+        const double w = ws * wi[i] + wc * wr[i];
+        grad_x[i] += w * hx[g];
+        grad_y[i] += w * hy[g];
+        grad_z[i] += w * hz[g];
       }
-      for (int c = 0; c < 3; c++) grad[3 * i + c] = sum[c] * 2.0 * M_PI / lengths[c];
+    }
+    for (size_t i = 0; i < n; i++) {
+      grad[3 * i] = grad_x[i] * 2.0 * M_PI / lengths[0];
+      grad[3 * i + 1] = grad_y[i] * 2.0 * M_PI / lengths[1];
+      grad[3 * i + 2] = grad_z[i] * 2.0 * M_PI / lengths[2];
     }
     return value;
   }
@@ -192,7 +216,7 @@ class OrderParameter {
   int reach_ = 0;
   std::vector<std::array<int, 3>> h;
   std::vector<double> hx, hy, hz;    // h as doubles, by axis, for the gradient's inner loop
-  std::vector<double> waves, table, c_sum, s_sum, norm, weight_c, weight_s;
+  std::vector<double> wave_re, wave_im, table_re, table_im, c_sum, s_sum, norm, grad_x, grad_y, grad_z;
 };
 
 class FixMOMTBias : public Fix {
