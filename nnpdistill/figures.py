@@ -60,7 +60,8 @@ def momt_energy(data, path, crystallinity_fraction):
     energy_ax.set_title(f"{data.attrs['system']}: MOMT at {data.attrs['temperature_K']:g} K, "
                         f"{data.attrs['pressure_bar']:g} bar (frozen bias)")
     energy_ax.legend(markerscale=5)
-    order_ax.plot(t, data.extras["O"], lw=0.5, label="O (eq. 2)")
+    kind = data.attrs.get("window", {}).get("order_parameter", "eq2")
+    order_ax.plot(t, data.extras["O"], lw=0.5, label="O (eq. 2)" if kind == "eq2" else f"O of the bias ({kind})")
     order_ax.plot(t, data.extras["crystallinity"], lw=0.5, alpha=0.7, label="crystallinity (any orientation)")
     order_ax.set_ylabel("order")
     order_ax.legend(loc="upper right")

@@ -83,9 +83,11 @@ def _momt_phases(paths, config, melting):
         rows.append({"system": name, "order parameter": system["momt"].get("order_parameter", "eq2"),
                      "frames": first.get("frames"), "crystal <-> liquid changes": first.get("phase_changes"),
                      "crystalline share": first.get("crystalline_share"),
-                     "effective frames at T0": at_t0.effective_frames, "T_m (K), 95 % interval": interval})
+                     "effective frames at T0": at_t0.effective_frames,
+                     "the same if flat": at_t0.get("effective_frames_if_flat"), "T_m (K), 95 % interval": interval})
     text = ("## MOMT: phases, reweighting and melting\n\nChanges are counted by the orientation-free crystallinity "
-            "(hysteresis classifier); effective frames are those of the reweighting to T0; T_m is where the "
+            "(hysteresis classifier); effective frames are those of the reweighting to T0, beside those a production "
+            "spread evenly over the same (H, O) bins would give; T_m is where the "
             "reweighted crystal fraction crosses 1/2, with a 95 % block-bootstrap interval.\n\n"
             + table_md(pd.DataFrame(rows), 3) + "\n")
     if melting:

@@ -16,7 +16,8 @@ start = time.perf_counter()
 # distill.reference_atoms: the configured widths are those of a cell of that many atoms (0: absolute).
 scale = width_scale(data.n_atoms, snakemake.params.reference_atoms)
 delta_os, delta_h = sorted(snakemake.params.delta_o), snakemake.params.delta_h_eV * scale
-levels = cascade(data.extras["O"], data.extras["H"], [d * scale for d in delta_os], delta_h)
+# On eq. 2's O, the paper's grid, also where the bias used another O (systems.<name>.momt.order_parameter).
+levels = cascade(data.extras["O_eq2"], data.extras["H"], [d * scale for d in delta_os], delta_h)
 seconds = time.perf_counter() - start
 # Levels keep the configured delta_o as their name (Table S3's, the rounds' labels) and record the width used.
 table = pd.DataFrame([{"delta_o": d, "delta_o_used": lv.delta_o, "selected": len(lv.kept), "deleted": len(lv.deleted),

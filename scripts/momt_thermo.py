@@ -11,7 +11,8 @@ import numpy as np
 
 from nnpdistill import dataset, figures, logs, tables
 from nnpdistill.sample.order import crystalline, phase_crossings
-from nnpdistill.sample.reweight import block_bootstrap, melting_temperature, thermo_table
+from nnpdistill.sample.reweight import block_bootstrap, effective_frames_if_flat, melting_temperature, thermo_table
+from nnpdistill.sample.wang_landau import Window
 
 logs.to_file(snakemake.log[0])
 data = dataset.read(snakemake.input[0])
@@ -30,6 +31,12 @@ table = thermo_table(data.extras["H"], data.extras["bias"], crystal, data.n_atom
 intervals, spread = block_bootstrap(data.extras["H"], data.extras["bias"], crystal, data.n_atoms, temperatures, T0,
                                     r["blocks"], r["resamples"], seed=snakemake.params.seed)
 table = table.merge(intervals, on="T_K")
+win = system["momt"]
+window = Window(*win["h_range_eV"], win["h_bins"], *win["o_range"], win["o_bins"])
+bins = (np.clip(np.floor((data.extras["H"] - window.h_min) / window.dh), 0, window.n_h - 1) * window.n_o
+        + np.clip(np.floor((data.extras["O"] - window.o_min) / window.do), 0, window.n_o - 1))
+table["effective_frames_if_flat"] = effective_frames_if_flat(data.extras["H"], data.extras["bias"], bins,
+                                                             temperatures, T0)
 melting = melting_temperature(table)
 table["melting_estimate_K"] = np.nan if melting is None else melting
 table["melting_low_K"], table["melting_high_K"] = spread["low_K"], spread["high_K"]
@@ -40,7 +47,8 @@ tables.write_csv(table, snakemake.output.csv)
 figures.momt_thermo(table, snakemake.output.png, snakemake.wildcards.system, melting)
 logging.info("\n%s", table.to_string())
 at_t0 = table.iloc[int(np.argmin(np.abs(table.T_K - T0)))]
-logging.info("effective frames at T0: %.0f of %d", at_t0.effective_frames, len(data))
+logging.info("effective frames at T0: %.0f of %d; %.0f if the production were flat over the (H, O) bins it "
+             "visited", at_t0.effective_frames, len(data), at_t0.effective_frames_if_flat)
 logging.info("melting estimate (crystal fraction 1/2): %s; 95 %% block-bootstrap interval [%.0f, %.0f] K, %.0f %% of "
              "resamples cross in range", "none in range" if melting is None else f"{melting:.0f} K", spread["low_K"],
              spread["high_K"], 100 * spread["share_with_crossing"])

@@ -79,3 +79,23 @@ def test_block_bootstrap_brackets_a_melting_crossing():
     assert melting["share_with_crossing"] > 0.9
     assert point == pytest.approx(2000.0, abs=1.0)
     assert melting["low_K"] <= point <= melting["high_K"] and melting["high_K"] - melting["low_K"] < 100.0
+
+
+def test_effective_frames_if_flat_is_the_kish_count_of_an_even_spread():
+    """Two bins of equal canonical weight: a production with 9 frames in one and 1 in the other has Kish's
+    1 / (9 (1/18)^2 + (1/2)^2) = 3.6 effective frames; spread evenly it would have all 10."""
+    from nnpdistill.sample.reweight import K_B_EV, effective_frames_if_flat
+
+    T0 = 1000.0
+    # at T = T0 each frame's weight is exp(bias / kT0): 1/18 for the nine, 1/2 for the one
+    bias = K_B_EV * T0 * np.log(np.array([1 / 18] * 9 + [1 / 2]))
+    H = np.zeros(10)
+    table = thermo_table(H, bias, np.zeros(10, dtype=bool), 1, [T0], T0)
+    assert table.effective_frames.iloc[0] == pytest.approx(3.6)
+    bins = np.array([7] * 9 + [3])
+    assert effective_frames_if_flat(H, bias, bins, [T0], T0) == pytest.approx([10.0])
+    # even spread already: the ceiling is the Kish count
+    even = np.zeros(10)
+    assert effective_frames_if_flat(H, even, np.arange(10) % 2, [T0], T0) == pytest.approx([10.0])
+    one_bin_holds_all = np.where(np.arange(10) < 5, 0.0, -50.0)
+    assert effective_frames_if_flat(H, one_bin_holds_all, np.arange(10) // 5, [T0], T0) == pytest.approx([5.0])

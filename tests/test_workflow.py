@@ -115,6 +115,9 @@ def test_reweighting_a_plain_npt_run_to_its_own_temperature(test_run):
     assert (table["frames"] == len(momt)).all()
     assert (table["phase_changes"] == momt.attrs["production_phase_changes"]).all()
     assert 0.0 <= table["crystalline_share"].iloc[0] <= 1.0
+    assert (table["effective_frames_if_flat"] > 0).all() and (table["effective_frames_if_flat"] <= len(momt)).all()
+    # the paper's O, which Table S3's grid uses, is the bias's O here (eq. 2), recomputed from the frames
+    np.testing.assert_allclose(momt.extras["O_eq2"], momt.extras["O"], rtol=1e-8, atol=1e-8)
 
 
 @pytest.mark.slow

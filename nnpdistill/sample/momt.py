@@ -35,7 +35,7 @@ from ..dataset import Dataset
 from .lammps_driver import Simulation
 from .momt_dynamics import MOMT, FrozenMOMT
 from ..seeds import derive_seed
-from .order import PhaseTracker, crystallinity
+from .order import PhaseTracker, crystallinity, order_parameter
 from .structures import crystal
 from .wang_landau import WangLandauBias, Window
 
@@ -367,6 +367,10 @@ class MOMTRun:
             raise MOMTError(f"{self.workdir}: frame files do not hold the {self.state['frames']} frames of the state")
         extras = {k: arrays[k] for k in FRAME_EXTRAS}
         extras["crystallinity"] = crystallinity(arrays["positions"], arrays["cells"], self.n_cells)
+        # The paper's O (eq. 2) whatever O the bias used: Table S3's grid is drawn on it.
+        extras["O_eq2"] = np.concatenate([
+            order_parameter(arrays["positions"][part], arrays["cells"][part], self.n_cells, gradient=False)[0]
+            for part in np.array_split(np.arange(len(arrays["energy"])), max(1, len(arrays["energy"]) // 1000))])
         return Dataset(
             species=np.full(arrays["positions"].shape[1], atomic_numbers[self.element], dtype=np.int64),
             positions=arrays["positions"], cells=arrays["cells"], energy=arrays["energy"],

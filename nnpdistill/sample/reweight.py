@@ -42,6 +42,25 @@ def thermo_table(H, bias, crystal, n_atoms, temperatures_K, reference_K):
     return pd.DataFrame(rows)
 
 
+def effective_frames_if_flat(H, bias, bins, temperatures_K, reference_K):
+    """The effective frames at each temperature of a production spread evenly over the same visited bins.
+
+    bins: each frame's (H, O) bin (any integer label). With p_b the reweighted probability of bin b and B the bins
+    visited, a production with N / B frames in every bin, each of weight p_b / (N / B), has Kish's
+    N / (B sum_b p_b^2) effective frames: the most a flat histogram over that region gives. effective_frames far
+    below it means the production was not flat; this ceiling itself low means the region is too wide for the
+    frames, however well the bias is learned.
+    """
+    labels, index = np.unique(np.asarray(bins), return_inverse=True)
+    out = []
+    for T in temperatures_K:
+        logw = log_weights(H, bias, T, reference_K)
+        w = np.exp(logw - logw.max())
+        p = np.bincount(index, weights=w / w.sum(), minlength=len(labels))
+        out.append(len(index) / (len(labels) * float(p @ p)))
+    return np.array(out)
+
+
 def melting_temperature(table):
     """Temperature (K) where the crystal fraction crosses 1/2, linearly interpolated; None without a crossing."""
     T, x = table["T_K"].to_numpy(), table["crystal_fraction"].to_numpy() - 0.5
