@@ -68,8 +68,6 @@ const double PEAK_SHARPNESS = 1.0;    // nnpdistill.sample.order.PEAK_SHARPNESS
 const double FCC_111[4][3] = {{1, 1, 1}, {1, 1, -1}, {1, -1, 1}, {-1, 1, 1}};
 const double FIRST_SHELL[2] = {0.85, 1.15};    // nnpdistill.sample.order.first_shell_vectors' default shell
 
-}    // namespace
-
 // The order parameter O of nnpdistill.sample.order for one frame in an orthogonal box, with its gradient.
 // kind: eq2, shell, peak or first_shell; the wave vectors are 2 pi h / edge for integer h, in the order of
 // order.wave_numbers. exp(i k.r) is taken as a product of per-axis powers of exp(2 pi i x / edge), which makes
@@ -383,6 +381,10 @@ class FixMOMTBias : public Fix {
     }
   }
 };
+
+// Internal linkage for everything above: a process that loads two builds of this plugin (its source edited while
+// a run goes on) must not run one build's code on the other's objects.
+}    // namespace
 
 // --- the order parameter for the Python callback (ctypes) -----------------------------------------------------
 extern "C" {
