@@ -22,8 +22,8 @@ The first_shell variant (kind="first_shell") takes the same smooth maximum over 
 of the {111} length (first_shell_vectors: 265 pairs for n = 3, 79 for n = 2), the set `crystallinity` maximises
 over, so it is that classifier made smooth: a crystal in any orientation the box admits reads about N_A (N_A +
 ln 4 when perfect; FCC {200} spots lie at 1.155, outside), a strained one too, and the bias cannot push the
-walker into a crystal it does not see. Uncorrelated atoms read about 7.7 (n = 3; 6.3 for n = 2); Ni 108 at 2,000 K: liquid
-10-40 (median 15), crystal 70-90.
+walker into a crystal it does not see. Uncorrelated atoms read about 7.7 (n = 3; 6.3 for n = 2); Ni 108 at
+2,000 K: liquid 10-40 (median 15), crystal 70-90.
 
 Positions are in Angstrom; the gradient is in 1/Angstrom.
 """
