@@ -38,7 +38,7 @@ def one_run(args):
     from nnpdistill.potential import Potential
     from nnpdistill.sample.momt import MOMTRun, MOMTSettings
     from nnpdistill.sample.order import crystalline, phase_crossings
-    from nnpdistill.sample.reweight import block_bootstrap, melting_temperature, thermo_table
+    from nnpdistill.sample.reweight import block_bootstrap, effective_frames_if_flat, melting_temperature, thermo_table
 
     config = config_with_defaults(config_path)
     system = dict(config["systems"][name])
@@ -72,12 +72,18 @@ def one_run(args):
     _, spread = block_bootstrap(data.extras["H"], data.extras["bias"], crystal, data.n_atoms, temperatures, T0,
                                 r["blocks"], r["resamples"], seed=seed)
     melting = melting_temperature(table)
+    w = settings.window
+    bins = (np.clip(np.floor((data.extras["H"] - w.h_min) / w.dh), 0, w.n_h - 1) * w.n_o
+            + np.clip(np.floor((data.extras["O"] - w.o_min) / w.do), 0, w.n_o - 1))
     return {
         "system": name, "seed": seed, "order_parameter": settings.order_parameter,
         "production_changes": phase_crossings(data.extras["crystallinity"], data.n_atoms, fraction),
         "learning_changes": phase_crossings(learning[:, 6], data.n_atoms, fraction),
         "crystal_share": float(crystal.mean()), "H_max_eV": float(data.extras["H"].max()),
         "effective_frames_T0": float(table.effective_frames.iloc[int(np.argmin(np.abs(temperatures - T0)))]),
+        "effective_frames_T0_if_flat": float(effective_frames_if_flat(data.extras["H"], data.extras["bias"], bins,
+                                                                      [T0], T0)[0]),
+        "learning_steps": run.state["produce_start"] - run.state["learn_start"],
         "melting_K": np.nan if melting is None else melting, "melting_low_K": spread["low_K"],
         "melting_high_K": spread["high_K"], "frames": len(data), "wall_s": time.perf_counter() - start,
     }
