@@ -29,7 +29,7 @@ if crossings < cfg["min_phase_changes"]:
         f"momt.min_phase_changes ({cfg['min_phase_changes']}); crystalline share {share:.3f}, H up to "
         f"{data.extras['H'].max():.1f} eV. A run that misses a phase is no dataset: widen the window "
         f"(systems.{snakemake.wildcards.system}.momt), learn longer (momt.learning) or use "
-        "systems.<name>.momt.order_parameter: peak. The checkpoint in the work folder is kept.")
+        "systems.<name>.momt.order_parameter: first_shell. The checkpoint in the work folder is kept.")
 data.attrs.update(system=snakemake.wildcards.system, potential_sha256=potential.sha256, settings=cfg,
                   window=system["momt"], production_phase_changes=crossings)
 dataset.write(snakemake.output.dataset, data)
