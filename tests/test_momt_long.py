@@ -15,7 +15,7 @@ from tests.conftest import REPO
 def test_one_nanosecond_of_ni32_learning(tmp_path, potential, caplog):
     config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
     # The default settings, except that ln f may not end the learning early: a full nanosecond is run.
-    learning = dict(config["momt"]["learning"], ln_f_final=1e-12)
+    learning = dict(config["momt"]["learning"], ln_f_final=1e-12, max_steps=1_000_000)
     momt = dict(config["momt"], learning=learning, production={"n_frames": 10, "sample_every": 100},
                 checkpoint_every=250000)
     settings = MOMTSettings.from_config(config["systems"]["ni32"], momt, 0.5)

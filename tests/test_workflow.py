@@ -175,9 +175,9 @@ def test_active_learning_rounds_chain_and_record_each_frames_origin(test_run):
     assert list(rounds["candidates_from"])[1:] == [f"delta_o={d:g}" for d in (3.0, 0.4, 0.05)]
     sizes = rounds["training_size"].to_numpy()
     assert (sizes[1:] == sizes[:-1] + rounds["added"].to_numpy()[1:]).all()
-    # Once a round adds nothing, the later ones stop early and keep the same members.
-    first_empty = int(np.argmax(rounds["added"].to_numpy()[1:] == 0)) + 1
-    assert rounds["stopped_early"].iloc[first_empty + 1:].all()
+    # A round stops early (keeping the same members) exactly when the one before it added nothing.
+    added, stopped = rounds["added"].to_numpy(), rounds["stopped_early"].to_numpy()
+    assert not stopped[:2].any() and list(stopped[2:]) == list(added[1:-1] == 0)
     distilled = dataset.read(test_run / "results/ni32/active/distilled.h5")
     assert len(distilled) == sizes[-1]
     momt = dataset.read(test_run / "results/ni32/momt.h5")
