@@ -5,8 +5,9 @@ Layout of a file (frames F, atoms N, all frames of one composition):
   energy (F,) eV                 forces (F, N, 3) eV/Angstrom
   per-frame extras (F,): O (eq. 2), H = U + P0*V (eV), volume (Angstrom^3), temperature (K), pressure (bar), step,
   and for MOMT runs O of the bias's kind (O_eq2: eq. 2's beside it), the bias dH (eV), the force factor
-  1 + d dH/dH (= T0/T_eff) and the orientation-free crystallinity (nnpdistill.sample.order.crystallinity); for subsets, source_index (frame index in the source) and,
-  in active learning, al_round (the round that added the frame)
+  1 + d dH/dH (= T0/T_eff) and the orientation-free crystallinity (nnpdistill.sample.order.crystallinity); for
+  subsets, source_index (frame index in the source) and, in active learning, al_round (the round that added the
+  frame)
 Attributes: units (JSON), and whatever made the data (potential sha256, seed, config values) as JSON strings.
 """
 
@@ -38,8 +39,8 @@ UNITS = {
     "al_round": "active-learning round that added the frame",
 }
 LABELS = ("positions", "cells", "energy", "forces")
-EXTRAS = ("O", "O_eq2", "H", "volume", "temperature", "pressure", "step", "bias", "factor", "crystallinity", "source_index",
-          "al_round")
+EXTRAS = ("O", "O_eq2", "H", "volume", "temperature", "pressure", "step", "bias", "factor", "crystallinity",
+          "source_index", "al_round")
 INTEGER_EXTRAS = ("step", "source_index", "al_round")
 
 

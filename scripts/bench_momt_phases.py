@@ -72,9 +72,7 @@ def one_run(args):
     _, spread = block_bootstrap(data.extras["H"], data.extras["bias"], crystal, data.n_atoms, temperatures, T0,
                                 r["blocks"], r["resamples"], seed=seed)
     melting = melting_temperature(table)
-    w = settings.window
-    bins = (np.clip(np.floor((data.extras["H"] - w.h_min) / w.dh), 0, w.n_h - 1) * w.n_o
-            + np.clip(np.floor((data.extras["O"] - w.o_min) / w.do), 0, w.n_o - 1))
+    bins = settings.window.labels(data.extras["H"], data.extras["O"])
     return {
         "system": name, "seed": seed, "order_parameter": settings.order_parameter,
         "production_changes": phase_crossings(data.extras["crystallinity"], data.n_atoms, fraction),

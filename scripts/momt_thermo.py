@@ -31,10 +31,7 @@ table = thermo_table(data.extras["H"], data.extras["bias"], crystal, data.n_atom
 intervals, spread = block_bootstrap(data.extras["H"], data.extras["bias"], crystal, data.n_atoms, temperatures, T0,
                                     r["blocks"], r["resamples"], seed=snakemake.params.seed)
 table = table.merge(intervals, on="T_K")
-win = system["momt"]
-window = Window(*win["h_range_eV"], win["h_bins"], *win["o_range"], win["o_bins"])
-bins = (np.clip(np.floor((data.extras["H"] - window.h_min) / window.dh), 0, window.n_h - 1) * window.n_o
-        + np.clip(np.floor((data.extras["O"] - window.o_min) / window.do), 0, window.n_o - 1))
+bins = Window.from_config(system["momt"]).labels(data.extras["H"], data.extras["O"])
 table["effective_frames_if_flat"] = effective_frames_if_flat(data.extras["H"], data.extras["bias"], bins,
                                                              temperatures, T0)
 melting = melting_temperature(table)

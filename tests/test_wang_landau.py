@@ -69,3 +69,11 @@ def test_bad_windows_and_bands_are_refused():
         Window(-125.0, -165.0, 60, -5.0, 40.0, 110)
     with pytest.raises(ValueError, match="T_min < T0 < T_max"):
         WangLandauBias(WINDOW, 2000.0, 2500.0, 4000.0)
+
+
+def test_window_labels_are_the_bins_inside_and_the_nearest_edge_bin_outside():
+    window = Window.from_config({"h_range_eV": [-10.0, 10.0], "h_bins": 4, "o_range": [0.0, 3.0], "o_bins": 3})
+    H = np.array([-9.0, 9.9, 0.1, -50.0, 50.0])
+    O = np.array([0.5, 2.5, 1.5, -1.0, 9.0])
+    inside = [window.bin(h, o) for h, o in zip(H[:3], O[:3])]
+    assert window.labels(H, O).tolist() == [i * 3 + j for i, j in inside] + [0, 3 * 3 + 2]

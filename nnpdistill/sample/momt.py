@@ -90,7 +90,7 @@ class MOMTSettings:
             pressure_bar=system["pressure_bar"],
             t_min_K=win["t_min_K"],
             t_max_K=win["t_max_K"],
-            window=Window(*win["h_range_eV"], win["h_bins"], *win["o_range"], win["o_bins"]),
+            window=Window.from_config(win),
             kernel_bins=tuple(momt["kernel_bins"]),
             timestep_fs=momt["timestep_fs"],
             tdamp_fs=momt["tdamp_fs"],

@@ -62,6 +62,17 @@ class Window:
     def do(self):
         return (self.o_max - self.o_min) / self.n_o
 
+    @classmethod
+    def from_config(cls, momt):
+        """The window of a system's config `momt` entry."""
+        return cls(*momt["h_range_eV"], momt["h_bins"], *momt["o_range"], momt["o_bins"])
+
+    def labels(self, H, O):
+        """Flat bin index i * n_o + j of each (H, O), points outside the window counted in the nearest edge bin."""
+        i = np.clip(np.floor((np.asarray(H) - self.h_min) / self.dh), 0, self.n_h - 1)
+        j = np.clip(np.floor((np.asarray(O) - self.o_min) / self.do), 0, self.n_o - 1)
+        return (i * self.n_o + j).astype(np.int64)
+
     def bin(self, H, O):
         """(i, j) of the bin holding (H, O), or None outside the window."""
         i = int(np.floor((H - self.h_min) / self.dh))
