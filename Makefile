@@ -25,12 +25,11 @@ benchmark: $(VENV)/.installed
 	$(BIN)/snakemake --cores $(CORES) --configfile $(CONFIG) benchmark
 	$(BIN)/snakemake --cores $(CORES) --configfile $(CONFIG) report
 
-# One pytest worker per core; the tests that share the test config's run stay on one worker (tests/conftest.py).
 test: $(VENV)/.installed
-	$(BIN)/python -m pytest -ra -n auto --dist loadgroup
+	$(BIN)/python -m pytest -ra
 
 test-fast: $(VENV)/.installed
-	$(BIN)/python -m pytest -ra -n auto --dist loadgroup -m 'not slow'
+	$(BIN)/python -m pytest -ra -m 'not slow'
 
 lint: $(VENV)/.installed
 	$(BIN)/snakemake --lint

@@ -10,13 +10,6 @@ POTENTIAL_FILE = REPO / "resources" / "potentials" / "NiNb.eam.fs"
 POTENTIAL_SHA256 = "d561e4abf1dd09ce479e6dce0911e5f0bd73669967545579ab04b1c263ed6a17"
 
 
-def pytest_collection_modifyitems(items):
-    """Under pytest-xdist, every test that reads the shared run goes to one worker, so the run is made once."""
-    for item in items:
-        if "test_run" in item.fixturenames:
-            item.add_marker(pytest.mark.xdist_group("test_run"))
-
-
 @pytest.fixture
 def potential():
     from nnpdistill.potential import Potential
