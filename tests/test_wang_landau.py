@@ -44,6 +44,16 @@ def test_deposit_raises_the_bias_at_the_point_by_at_least_kT_ln_f():
     assert (bias.coeffs >= 0.0).all()
 
 
+@pytest.mark.parametrize("H, O", [(-146.2, 21.7), (-165.0, -5.0), (-125.0, 40.0), (-164.8, 39.9), (-125.3, -4.6),
+                                  (-140.0, 0.0), (-155.0, 39.95)])
+def test_a_small_deposit_raises_the_bias_by_exactly_kT_ln_f_also_at_the_window_edges(H, O):
+    # Small enough that the slope band never binds, so the rise is the scaled kernel alone (mirrored at the edges).
+    bias = learned_bias(deposits=50, ln_f=1e-4)
+    before = bias.evaluate(H, O)[0]
+    bias.deposit(H, O, 1e-4)
+    assert bias.evaluate(H, O)[0] - before == pytest.approx(1e-4 * K_B_EV * 2000.0, rel=1e-9)
+
+
 def test_outside_the_window_walls_push_back():
     bias = WangLandauBias(WINDOW, 2000.0, 1000.0, 4000.0)
     assert bias.evaluate(-110.0, 10.0)[1] == pytest.approx(1.0)   # above H_max: T_eff -> T_min

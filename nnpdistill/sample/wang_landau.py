@@ -37,6 +37,17 @@ def _ramp(u):
     return 3 * u**2 - 2 * u**3, u**3 - 0.5 * u**4
 
 
+def _mirrored(nodes, n):
+    """Grid node indices 0..n of nodes one step outside, reflected as np.pad(mode="reflect") does."""
+    return np.abs(n - np.abs(n - nodes))
+
+
+def _kernel_at(nodes, span, values):
+    """A kernel's values (given on the nodes of span) at nodes, zero outside span."""
+    inside = (nodes >= span.start) & (nodes < span.stop)
+    return np.where(inside, values[np.clip(nodes - span.start, 0, len(values) - 1)], 0.0)
+
+
 @dataclass(frozen=True)
 class Window:
     """The (H, O) window of Table S1: H in eV, O dimensionless, with n_h x n_o bins."""
@@ -164,13 +175,14 @@ class WangLandauBias:
         cols = slice(max(int(np.floor(j_c - 3 * so)), 0), min(int(np.ceil(j_c + 3 * so)) + 1, win.n_o + 1))
         gh = np.exp(-0.5 * ((np.arange(rows.start, rows.stop) - i_c) / sh) ** 2)
         go = np.exp(-0.5 * ((np.arange(cols.start, cols.stop) - j_c) / so) ** 2)
+        gh[np.abs(np.arange(rows.start, rows.stop) - i_c) > 3 * sh + 1e-12] = 0.0
         kernel = np.outer(gh, go)
-        kernel[np.abs(np.arange(rows.start, rows.stop) - i_c) > 3 * sh + 1e-12] = 0.0
-        # Scale it so the interpolated bias at (H, O) rises by exactly kT0 * ln f.
-        full = np.zeros_like(self.coeffs)
-        full[rows, cols] = kernel
+        # Scale it so the interpolated bias at (H, O) rises by exactly kT0 * ln f: the B-spline at (H, O) reads the
+        # 4 x 4 nodes around it, mirrored across the window's edge as in padded_coefficients.
         k, m, (wh, _), (wo, _) = self._locate(H, O)
-        at_point = wh @ np.pad(full, 1, mode="reflect")[k:k + 4, m:m + 4] @ wo
+        near_h = _kernel_at(_mirrored(np.arange(k - 1, k + 3), win.n_h), rows, gh)
+        near_o = _kernel_at(_mirrored(np.arange(m - 1, m + 3), win.n_o), cols, go)
+        at_point = (wh @ near_h) * (wo @ near_o)
         delta = (self.kT * ln_f / at_point) * kernel
         self.coeffs[rows, cols] += delta
         self._project(cols)
