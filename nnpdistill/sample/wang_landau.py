@@ -173,9 +173,9 @@ class WangLandauBias:
         i_c, j_c = (H - win.h_min) / win.dh, (O - win.o_min) / win.do
         rows = slice(max(int(np.floor(i_c - 3 * sh)) - 1, 0), min(int(np.ceil(i_c + 3 * sh)) + 2, win.n_h + 1))
         cols = slice(max(int(np.floor(j_c - 3 * so)), 0), min(int(np.ceil(j_c + 3 * so)) + 1, win.n_o + 1))
-        gh = np.exp(-0.5 * ((np.arange(rows.start, rows.stop) - i_c) / sh) ** 2)
+        from_centre = np.arange(rows.start, rows.stop) - i_c
+        gh = np.where(np.abs(from_centre) > 3 * sh + 1e-12, 0.0, np.exp(-0.5 * (from_centre / sh) ** 2))
         go = np.exp(-0.5 * ((np.arange(cols.start, cols.stop) - j_c) / so) ** 2)
-        gh[np.abs(np.arange(rows.start, rows.stop) - i_c) > 3 * sh + 1e-12] = 0.0
         kernel = np.outer(gh, go)
         # Scale it so the interpolated bias at (H, O) rises by exactly kT0 * ln f: the B-spline at (H, O) reads the
         # 4 x 4 nodes around it, mirrored across the window's edge as in padded_coefficients.
