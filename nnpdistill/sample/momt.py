@@ -8,9 +8,8 @@ One run goes through three periods, each resumable:
   once one_over_t allows it; learning stops at ln_f_final or after max_steps;
 - produce: the bias frozen, a frame every sample_every steps (unbiased EAM energy and forces as labels).
 
-engine "plugin" runs the periods with a frozen bias (equilibrate, produce) through the C++ fix momt/bias and
-learning through the Python callback; engine "python" runs everything through the callback. Both give the
-same forces; their trajectories part after a few thousand steps as any two MD runs whose rounding differs.
+engine "plugin" runs every period through the C++ fix momt/bias, with its Wang-Landau deposits in C++ while
+learning; engine "python" runs everything through the Python callback. Both give the same forces and deposits; their trajectories part after a few thousand steps as any two MD runs whose rounding differs.
 
 Checkpoints (every checkpoint_every steps, and at each change of period) write, into a work folder, the frames
 taken since the last one (frames.<first index>.npz), the LAMMPS restart file and the Python state (bias,
@@ -33,7 +32,7 @@ from tqdm import tqdm
 from ..atomic import replacing
 from ..dataset import Dataset
 from .lammps_driver import Simulation
-from .momt_dynamics import MOMT, FrozenMOMT
+from .momt_dynamics import MOMT, FrozenMOMT, LearningMOMT
 from ..seeds import derive_seed
 from .order import PhaseTracker, crystallinity, order_parameter
 from .structures import crystal
@@ -210,11 +209,11 @@ class MOMTRun:
         self.sim.set_timestep(s.timestep_fs)
         if s.engine not in ("plugin", "python"):
             raise ValueError(f"momt.engine must be 'plugin' or 'python', got {s.engine!r}")
-        if s.engine == "plugin" and self.state["period"] != "learn":
-            self.momt = FrozenMOMT(self.sim, self.bias, self.n_cells, s.pressure_bar, s.order_parameter)
-        else:  # learning: the Python callback, with the plugin's compiled O unless the engine is python
-            self.momt = MOMT(self.sim, self.bias, self.n_cells, s.pressure_bar, s.order_parameter,
-                             compiled=s.engine == "plugin")
+        if s.engine == "plugin":
+            engine = LearningMOMT if self.state["period"] == "learn" else FrozenMOMT
+            self.momt = engine(self.sim, self.bias, self.n_cells, s.pressure_bar, s.order_parameter)
+        else:
+            self.momt = MOMT(self.sim, self.bias, self.n_cells, s.pressure_bar, s.order_parameter)
         self.sim.use_npt(s.temperature_K, s.pressure_bar, s.tdamp_fs, s.pdamp_fs)
         # Set-up step, frozen and untraced: this step was already traced and deposited before the checkpoint.
         self.sim.lmp.command("run 0")

