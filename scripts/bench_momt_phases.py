@@ -7,7 +7,8 @@ hysteresis, crystallinity_fraction), the crystalline share of the frames, the hi
 T0 and the reweighted melting estimate with its 95 % block-bootstrap interval. Writes a CSV.
 Each run keeps its checkpoints and log in <workdir>/<system>_<order parameter>_<seed>/, so a stopped benchmark
 resumes where it was and its progress can be followed (run.log).
-Usage: python scripts/bench_momt_phases.py [--systems ni108 al108] [--seeds 3] [--order-parameter peak]
+Usage: python scripts/bench_momt_phases.py [--systems ni108 al108] [--seeds 3] [--first-seed 20232]
+                                          [--order-parameter peak] [--from-results results]
                                           [--jobs 2] [--out results/benchmarks/momt_phases.csv]
                                           [--workdir results/benchmarks/momt_phases]
 """
@@ -37,8 +38,6 @@ def one_run(args):
     name, seed, kind, config_path, workdir = args
     from nnpdistill.potential import Potential
     from nnpdistill.sample.momt import MOMTRun, MOMTSettings
-    from nnpdistill.sample.order import crystalline, phase_crossings
-    from nnpdistill.sample.reweight import block_bootstrap, effective_frames_if_flat, melting_temperature, thermo_table
 
     config = config_with_defaults(config_path)
     system = dict(config["systems"][name])
@@ -62,8 +61,18 @@ def one_run(args):
     finally:
         root.removeHandler(handler)
         handler.close()
-    trace = np.array(run.trace)
-    learning = trace[(trace[:, 0] >= run.state["learn_start"]) & (trace[:, 0] < run.state["produce_start"])]
+    return summary(name, seed, config, settings, data, np.array(run.trace), run.state["learn_start"],
+                   run.state["produce_start"], time.perf_counter() - start)
+
+
+def summary(name, seed, config, settings, data, trace, learn_start, produce_start, wall_s):
+    """The benchmark's row for one finished run: its production dataset and trace (momt_bias.npz's)."""
+    from nnpdistill.sample.order import crystalline, phase_crossings
+    from nnpdistill.sample.reweight import block_bootstrap, effective_frames_if_flat, melting_temperature, thermo_table
+
+    system = config["systems"][name]
+    fraction = config["crystallinity_fraction"]
+    learning = trace[(trace[:, 0] >= learn_start) & (trace[:, 0] < produce_start)]
     T0 = system["temperature_K"]
     crystal = crystalline(data.extras["crystallinity"], data.n_atoms, fraction)
     r = config["momt"]["reweight"]
@@ -81,10 +90,25 @@ def one_run(args):
         "effective_frames_T0": float(table.effective_frames.iloc[int(np.argmin(np.abs(temperatures - T0)))]),
         "effective_frames_T0_if_flat": float(effective_frames_if_flat(data.extras["H"], data.extras["bias"], bins,
                                                                       [T0], T0)[0]),
-        "learning_steps": run.state["produce_start"] - run.state["learn_start"],
+        "learning_steps": produce_start - learn_start,
         "melting_K": np.nan if melting is None else melting, "melting_low_K": spread["low_K"],
-        "melting_high_K": spread["high_K"], "frames": len(data), "wall_s": time.perf_counter() - start,
+        "melting_high_K": spread["high_K"], "frames": len(data), "wall_s": wall_s,
     }
+
+
+def from_results(name, config, results):
+    """The row of a system that a workflow run (its config's seed) already sampled: results/<name>/momt.h5 and
+    momt_bias.npz; wall_s from its job benchmark."""
+    from nnpdistill import dataset
+    from nnpdistill.sample.momt import MOMTSettings
+
+    settings = MOMTSettings.from_config(config["systems"][name], config["momt"], config["crystallinity_fraction"])
+    data = dataset.read(Path(results) / name / "momt.h5")
+    with np.load(Path(results) / name / "momt_bias.npz") as bias:
+        trace, learn_start, produce_start = bias["trace"], int(bias["learn_start"]), int(bias["produce_start"])
+    timing = Path(results) / "benchmarks" / "momt" / f"{name}.tsv"
+    wall = float(pd.read_csv(timing, sep="\t")["s"].iloc[0]) if timing.exists() else np.nan
+    return summary(name, config["seed"], config, settings, data, trace, learn_start, produce_start, wall)
 
 
 def main():
@@ -94,17 +118,25 @@ def main():
     parser.add_argument("--config", default=str(REPO / "config" / "config.yaml"))
     parser.add_argument("--systems", nargs="+", default=["ni108", "al108"])
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--first-seed", type=int, default=None,
+                        help="seed of the first run (default: the config's, that of `make run`)")
     parser.add_argument("--order-parameter", choices=KINDS, default=None,
                         help="override systems.<name>.momt.order_parameter")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--from-results", metavar="RESULTS", default=None,
+                        help="no runs: the rows of a finished workflow's results folder (its config's seed)")
     parser.add_argument("--out", default=str(REPO / "results" / "benchmarks" / "momt_phases.csv"))
     parser.add_argument("--workdir", default=str(REPO / "results" / "benchmarks" / "momt_phases"))
     args = parser.parse_args()
-    base = config_with_defaults(args.config)["seed"]
-    runs = [(name, base + k, args.order_parameter, args.config, args.workdir)
-            for k in range(args.seeds) for name in args.systems]
-    with ProcessPoolExecutor(args.jobs) as pool:
-        rows = list(pool.map(one_run, runs))
+    config = config_with_defaults(args.config)
+    if args.from_results:
+        rows = [from_results(name, config, args.from_results) for name in args.systems]
+    else:
+        base = config["seed"] if args.first_seed is None else args.first_seed
+        runs = [(name, base + k, args.order_parameter, args.config, args.workdir)
+                for k in range(args.seeds) for name in args.systems]
+        with ProcessPoolExecutor(args.jobs) as pool:
+            rows = list(pool.map(one_run, runs))
     table = pd.DataFrame(rows)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(args.out, index=False)

@@ -40,3 +40,28 @@ def test_paired_bootstrap_finds_a_small_shift_hidden_under_shared_frame_difficul
     assert low < 0 < high
     with pytest.raises(ValueError, match="same frames"):
         paired_difference_ci(a, b[:10])
+
+
+def test_learning_curve_units_are_draw_member_pairs_and_unseen_sets_are_averaged():
+    """2 draws x 2 members of one random size: 4 units; 'unseen (all)' is each unit's mean over the unseen sets
+    (the held-out MOMT block left out), and the curve's mean is the mean of the units."""
+    import pandas as pd
+
+    from nnpdistill.evaluate.learning_curve import ALL_UNSEEN, curves, label_sets
+
+    names = ["ni32_lc_random_8_d0", "ni32_lc_random_8_d1"]
+    rows = []
+    for d, name in enumerate(names):
+        for member in (0, 1):
+            for test, base in (("fcc_300K", 10.0), ("liquid_3000K", 30.0), ("momt_heldout", 1000.0)):
+                for frame in range(3):  # per-frame errors; the unit's error is their mean
+                    rows.append({"training_set": name, "training_frames": 8, "member": member, "test_set": test,
+                                 "energy_abs_meV_atom": 1.0, "force_mae_meV_A": base + 4 * d + member + frame})
+    table = curves(pd.DataFrame(rows), label_sets(names), resamples=200)
+    unseen = table[table.test_set == ALL_UNSEEN].iloc[0]
+    assert unseen.units == 4 and unseen.draws == 2
+    # units: (10 + 30) / 2 + 1 (mean frame) + 4 d + member, for d, member in {0, 1}^2
+    assert unseen.force_mae_meV_A == pytest.approx(np.mean([21 + 4 * d + m for d in (0, 1) for m in (0, 1)]))
+    assert unseen.force_mae_meV_A_low < unseen.force_mae_meV_A < unseen.force_mae_meV_A_high
+    held = table[table.test_set == "momt_heldout"].iloc[0]
+    assert held.force_mae_meV_A == pytest.approx(1000 + 1 + 2 + 0.5)
