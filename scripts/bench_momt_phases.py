@@ -57,7 +57,7 @@ def one_run(args):
     start = time.perf_counter()
     run = MOMTRun(system["element"], system["fcc_cells"], potential, settings, seed=seed, workdir=work / "momt")
     try:
-        data = run.run()
+        data = run.run(config["momt"]["min_phase_changes"], config["momt"]["retries"])
     finally:
         root.removeHandler(handler)
         handler.close()
@@ -90,7 +90,7 @@ def summary(name, seed, config, settings, data, trace, learn_start, produce_star
         "effective_frames_T0": float(table.effective_frames.iloc[int(np.argmin(np.abs(temperatures - T0)))]),
         "effective_frames_T0_if_flat": float(effective_frames_if_flat(data.extras["H"], data.extras["bias"], bins,
                                                                       [T0], T0)[0]),
-        "learning_steps": produce_start - learn_start,
+        "learning_steps": produce_start - learn_start, "retries": int(data.attrs.get("retries", 0)),
         "melting_K": np.nan if melting is None else melting, "melting_low_K": spread["low_K"],
         "melting_high_K": spread["high_K"], "frames": len(data), "wall_s": wall_s,
     }

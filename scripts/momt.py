@@ -20,13 +20,14 @@ potential = Potential(snakemake.input.potential, spec["pair_style"], spec["sha25
 start = time.perf_counter()
 run = MOMTRun(system["element"], system["fcc_cells"], potential, settings, seed=snakemake.params.seed,
               workdir=snakemake.params.workdir, log_file=snakemake.log["lammps"], progress=stream)
-data = run.run()
+data = run.run(cfg["min_phase_changes"], cfg["retries"])
 crossings = phase_crossings(data.extras["crystallinity"], data.n_atoms, settings.crystallinity_fraction)
 if crossings < cfg["min_phase_changes"]:
     share = float(crystalline(data.extras["crystallinity"], data.n_atoms, settings.crystallinity_fraction).mean())
     raise RuntimeError(
         f"{snakemake.wildcards.system}: the MOMT production made {crossings} crystal <-> liquid changes, fewer than "
-        f"momt.min_phase_changes ({cfg['min_phase_changes']}); crystalline share {share:.3f}, H up to "
+        f"momt.min_phase_changes ({cfg['min_phase_changes']}) after {run.state.get('retries', 0)} retries "
+        f"(momt.retries); crystalline share {share:.3f}, H up to "
         f"{data.extras['H'].max():.1f} eV. A run that misses a phase is no dataset: widen the window "
         f"(systems.{snakemake.wildcards.system}.momt), learn longer (momt.learning) or use "
         "systems.<name>.momt.order_parameter: first_shell. The checkpoint in the work folder is kept.")

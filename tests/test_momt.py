@@ -312,3 +312,27 @@ def test_shell_order_parameters_drive_both_engines_alike_and_their_forces_are_th
             assert forces[atom, axis] == pytest.approx(-(phi(plus)[0] - phi(minus)[0]) / 2e-5, rel=1e-6, abs=1e-6)
         with pytest.raises(ValueError, match="kind must be one of"):
             FrozenMOMT(sim, bias, 3, 1.0, "max")
+
+
+def test_a_production_that_misses_its_changes_is_retried_from_its_last_state(tmp_path, potential, caplog):
+    """min_phase_changes out of reach: the production is thrown away once (retries=1), learning goes on from its
+    last step at 4 x ln_f_final, a new production follows, and only its frames are kept; no second retry."""
+    import logging
+
+    from nnpdistill.sample.momt import MOMTRun
+    from tests.momt_runner import SETTINGS
+
+    run = MOMTRun("Ni", 2, potential, SETTINGS, seed=11, workdir=tmp_path)
+    with caplog.at_level(logging.WARNING, logger="nnpdistill.sample.momt"):
+        data = run.run(min_phase_changes=10**6, retries=1)
+    retried = [r.message for r in caplog.records if "retry 1 of 1" in r.message]
+    assert len(retried) == 1 and "learning again from step" in retried[0]
+    assert run.state["retries"] == 1 and data.attrs["retries"] == 1
+    first_end = int(retried[0].split("from step ")[1].split()[0])
+    assert run.state["learn_start"] == first_end < run.state["produce_start"]
+    assert len(data) == SETTINGS.n_frames and data.extras["step"].min() > run.state["produce_start"]
+    assert {p.name for p in tmp_path.glob("frames.*.npz")} == {f"frames.{c}.npz" for c in run.state["chunks"]}
+    retry = [row for row in run.state["history"] if row[0] > first_end]
+    assert retry and all(row[1] <= 4 * SETTINGS.learning.ln_f_final for row in retry)
+    learned = run.state["produce_start"] - run.state["learn_start"]  # until ln_f_final or max_steps, as at first
+    assert retry[-1][1] < SETTINGS.learning.ln_f_final or learned >= SETTINGS.learning.max_steps

@@ -34,13 +34,16 @@ from ..dataset import Dataset
 from .lammps_driver import Simulation
 from .momt_dynamics import MOMT, FrozenMOMT, LearningMOMT
 from ..seeds import derive_seed
-from .order import PhaseTracker, crystallinity, order_parameter
+from .order import PhaseTracker, crystallinity, order_parameter, phase_crossings
 from .structures import crystal
 from .wang_landau import WangLandauBias, Window
 
 log = logging.getLogger(__name__)
 
 TRACE_COLUMNS = ("step", "H", "O", "U", "bias", "factor", "crystallinity")
+# A retry's learning starts at this multiple of ln_f_final: enough to fill the trap the production sat in (a
+# relearned Ni 108 seed crossed 121 times after it, docs/momt-phases.md), little enough to keep the learned bias.
+RETRY_LN_F = 4.0
 FRAME_EXTRAS = ("O", "H", "bias", "factor", "volume", "temperature", "step")
 
 
@@ -241,8 +244,12 @@ class MOMTRun:
             raise MOMTError(f"MOMT stopped near step {self.momt.last.get('step')}: {err}") from err
 
     # --- periods -----------------------------------------------------------------------------------------
-    def run(self):
-        """Run (or resume) to the end; returns the production Dataset."""
+    def run(self, min_phase_changes=0, retries=0):
+        """Run (or resume) to the end; returns the production Dataset.
+
+        A production with fewer than min_phase_changes crystal <-> liquid changes (the trace's crystallinity) is
+        thrown away and learning goes on from its last state at ln f = RETRY_LN_F x ln_f_final, then a new
+        production, at most `retries` times; the caller checks the last production."""
         self.workdir.mkdir(parents=True, exist_ok=True)
         if self.state_file.exists() and self._load():
             log.info("resuming MOMT from step %d (%s, %d frames)", self.state["step"], self.state["period"],
@@ -254,14 +261,46 @@ class MOMTRun:
                 self.workdir.mkdir(parents=True)
             self.state = self._fresh_state()
         self._open()
-        if self.state["period"] == "equilibrate":
-            self._equilibrate()
-        if self.state["period"] == "learn":
-            self._learn()
-        if self.state["period"] == "produce":
-            self._produce()
+        while True:
+            if self.state["period"] == "equilibrate":
+                self._equilibrate()
+            if self.state["period"] == "learn":
+                self._learn()
+            if self.state["period"] == "produce":
+                self._produce()
+            if not self._retry(min_phase_changes, retries):
+                break
         self.sim.close()
         return self.dataset()
+
+    def production_changes(self):
+        """Crystal <-> liquid changes of the current production, by the trace's crystallinity."""
+        trace = np.array(self.trace, dtype=float).reshape(-1, len(TRACE_COLUMNS))
+        rows = trace[trace[:, 0] > self.state["produce_start"]]
+        return phase_crossings(rows[:, 6], self.n_atoms, self.s.crystallinity_fraction)
+
+    def _retry(self, min_phase_changes, retries):
+        """After a production that missed a phase, go back to learning (True) if a retry is left."""
+        st = self.state
+        if st["period"] != "done" or not min_phase_changes or st.get("retries", 0) >= retries:
+            return False
+        changes = self.production_changes()
+        if changes >= min_phase_changes:
+            return False
+        step = int(self.sim.lmp.get_thermo("step"))
+        ln_f = RETRY_LN_F * self.s.learning.ln_f_final
+        log.warning("production made %d crystal <-> liquid changes, fewer than %d: retry %d of %d, learning again "
+                    "from step %d at ln f = %.3g, then a new production", changes, min_phase_changes,
+                    st.get("retries", 0) + 1, retries, step, ln_f)
+        old_chunks = list(st["chunks"])
+        st.update(period="learn", ln_f=ln_f, one_over_t_mode=False, learn_start=step, stage_start=step,
+                  produce_start=None, frames=0, chunks=[], stage_changes=0, phase_now=None,
+                  retries=st.get("retries", 0) + 1)
+        self.bias.histogram[...] = 0
+        self.checkpoint()  # the state no longer names the old frames: only then are they removed
+        for first in old_chunks:
+            (self.workdir / f"frames.{first}.npz").unlink(missing_ok=True)
+        return True
 
     def _equilibrate(self):
         self._advance(self.s.equilibrate_steps)
@@ -377,7 +416,7 @@ class MOMTRun:
             attrs={"ensemble": "momt", "element": self.element, "n_cells": self.n_cells, "seed": self.seed,
                    "timestep_fs": self.s.timestep_fs, "temperature_K": self.s.temperature_K,
                    "pressure_bar": self.s.pressure_bar, "learn_start": self.state["learn_start"],
-                   "produce_start": self.state["produce_start"]},
+                   "produce_start": self.state["produce_start"], "retries": self.state.get("retries", 0)},
         )
 
     def bias_record(self):
