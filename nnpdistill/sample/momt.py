@@ -9,7 +9,11 @@ One run goes through three periods, each resumable:
 - produce: the bias frozen, a frame every sample_every steps (unbiased EAM energy and forces as labels).
 
 engine "plugin" runs every period through the C++ fix momt/bias, with its Wang-Landau deposits in C++ while
-learning; engine "python" runs everything through the Python callback. Both give the same forces and deposits; their trajectories part after a few thousand steps as any two MD runs whose rounding differs.
+learning; engine "python" runs everything through the Python callback. Both give the same forces and deposits;
+their trajectories part after a few thousand steps as any two MD runs whose rounding differs.
+
+A production that misses a phase can be retried (run's min_phase_changes and retries): learning goes on from its
+last state, and a new production replaces it.
 
 Checkpoints (every checkpoint_every steps, and at each change of period) write, into a work folder, the frames
 taken since the last one (frames.<first index>.npz), the LAMMPS restart file and the Python state (bias,
