@@ -40,8 +40,9 @@ def timed(potential, steps, mode, bias, kind):
         start = time.perf_counter()
         if mode == "learning_plugin":
             momt.advance(steps)  # the fix's coefficients come back to Python once, as per check_every chunk
-        for _ in range(0 if mode == "learning_plugin" else steps // 100):
-            sim.lmp.command("run 100 pre no post no")
+        else:
+            for _ in range(steps // 100):
+                sim.lmp.command("run 100 pre no post no")
         elapsed = time.perf_counter() - start
         if momt is not None:
             momt.check()

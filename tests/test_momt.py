@@ -113,6 +113,15 @@ def test_zero_bias_reproduces_plain_npt(potential):
     np.testing.assert_allclose(trajectory(True), trajectory(False), rtol=0, atol=1e-9)
 
 
+def start_npt(sim):
+    """The engine comparisons' common start: 1 fs, 2,000 K velocities (seed 9), NPT at 2,000 K and 1 bar, and
+    the set-up step."""
+    sim.set_timestep(1.0)
+    sim.set_velocities(2000.0, 9)
+    sim.use_npt(2000.0, 1.0, 100.0, 1000.0)
+    sim.lmp.command("run 0")
+
+
 def test_plugin_and_python_engines_agree_step_by_step(potential):
     """Same start, same frozen bias: after 300 NPT steps both engines hold the same state to rounding."""
     bias = rough_bias()
@@ -120,10 +129,7 @@ def test_plugin_and_python_engines_agree_step_by_step(potential):
     for name, engine in ENGINES.items():
         with Simulation(crystal("Ni", "fcc", 2), potential) as sim:
             momt = engine(sim, bias, 2, 1.0)
-            sim.set_timestep(1.0)
-            sim.set_velocities(2000.0, 9)
-            sim.use_npt(2000.0, 1.0, 100.0, 1000.0)
-            sim.lmp.command("run 0")
+            start_npt(sim)
             momt.trace_every = 100
             if name == "python":
                 momt.capture_every = 1
@@ -155,10 +161,7 @@ def test_plugin_and_python_engines_learn_alike_step_by_step(potential, window):
         bias = WangLandauBias(window, 2000.0, 1000.0, 4000.0)
         with Simulation(crystal("Ni", "fcc", 2), potential) as sim:
             momt = engine(sim, bias, 2, 1.0)
-            sim.set_timestep(1.0)
-            sim.set_velocities(2000.0, 9)
-            sim.use_npt(2000.0, 1.0, 100.0, 1000.0)
-            sim.lmp.command("run 0")
+            start_npt(sim)
             momt.trace_every = 50
             momt.learn(2.0, 5)
             momt.advance(150)
@@ -279,10 +282,7 @@ def test_shell_order_parameters_drive_both_engines_alike_and_their_forces_are_th
     for name, engine in ENGINES.items():
         with Simulation(crystal("Ni", "fcc", 3), potential) as sim:
             momt = engine(sim, bias, 3, 1.0, kind)
-            sim.set_timestep(1.0)
-            sim.set_velocities(2000.0, 9)
-            sim.use_npt(2000.0, 1.0, 100.0, 1000.0)
-            sim.lmp.command("run 0")
+            start_npt(sim)
             momt.advance(150)
             sim.lmp.command("run 0")
             shell, _ = order_parameter(sim.positions(), sim.cell(), 3, gradient=False, kind=kind)
