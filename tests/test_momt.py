@@ -336,3 +336,41 @@ def test_a_production_that_misses_its_changes_is_retried_from_its_last_state(tmp
     assert retry and all(row[1] <= 4 * SETTINGS.learning.ln_f_final for row in retry)
     learned = run.state["produce_start"] - run.state["learn_start"]  # until ln_f_final or max_steps, as at first
     assert retry[-1][1] < SETTINGS.learning.ln_f_final or learned >= SETTINGS.learning.max_steps
+
+
+def test_production_dwell_counts_steps_since_the_last_phase_change(tmp_path, potential):
+    from nnpdistill.sample.momt import MOMTRun
+    from tests.momt_runner import SETTINGS
+
+    run = MOMTRun("Ni", 2, potential, SETTINGS, seed=11, workdir=tmp_path)
+    run.n_atoms, run.state = 32, {"produce_start": 1000}
+    crystal, liquid, between = 0.9 * 32, 0.1 * 32, 0.4 * 32  # classifier: crystal > 16, liquid < 8
+    row = lambda step, c: (step, 0, 0, 0, 0, 1, c)  # noqa: E731
+    run.trace = [row(900, liquid)] + [row(1000 + 100 * k, crystal) for k in range(1, 6)]
+    assert run.production_dwell() == 500  # no change yet: since the production began (step 1000) to step 1500
+    run.trace += [row(1600, between), row(1700, liquid), row(1800, liquid), row(1900, between)]
+    assert run.production_dwell() == 200  # since the change completed at step 1700 (in between is no phase)
+    assert run.production_changes() == 1
+
+
+def test_a_production_stuck_in_one_phase_is_cut_short_and_retried(tmp_path, potential, caplog):
+    """A production that stays crystalline is cut at its first checkpoint past max_dwell_fraction of its length,
+    relearned, and the last production (no retry left) runs to its end."""
+    import logging
+    from dataclasses import replace
+
+    from nnpdistill.sample.momt import MOMTRun
+    from tests.momt_runner import SETTINGS
+
+    settings = replace(SETTINGS, crystallinity_fraction=1e-6, max_dwell_fraction=0.2)  # every frame crystalline
+    run = MOMTRun("Ni", 2, potential, settings, seed=11, workdir=tmp_path)
+    with caplog.at_level(logging.WARNING, logger="nnpdistill.sample.momt"):
+        data = run.run(min_phase_changes=1, retries=1)
+    cut = [r.message for r in caplog.records if "cut short after" in r.message]
+    assert len(cut) == 1
+    frames = int(cut[0].split("cut short after ")[1].split()[0])
+    length = settings.n_frames * settings.sample_every
+    assert 0.2 * length <= frames * settings.sample_every < 0.2 * length + settings.checkpoint_every
+    retried = [r.message for r in caplog.records if "retry 1 of 1" in r.message]
+    assert len(retried) == 1 and "was cut short, stuck in one phase" in retried[0]
+    assert len(data) == settings.n_frames and run.state["retries"] == 1 and not run.state["cut_short"]

@@ -13,7 +13,9 @@ learning; engine "python" runs everything through the Python callback. Both give
 their trajectories part after a few thousand steps as any two MD runs whose rounding differs.
 
 A production that misses a phase can be retried (run's min_phase_changes and retries): learning goes on from its
-last state, and a new production replaces it.
+last state, and a new production replaces it. While a retry is left, a production whose walker has stayed in one
+phase for max_dwell_fraction of the production's length (checked at each checkpoint) is cut short and retried at
+once, instead of after the rest of a production that has shown it is stuck.
 
 Checkpoints (every checkpoint_every steps, and at each change of period) write, into a work folder, the frames
 taken since the last one (frames.<first index>.npz), the LAMMPS restart file and the Python state (bias,
@@ -86,6 +88,7 @@ class MOMTSettings:
     crystallinity_fraction: float = 0.5  # the phase classifier (order.PhaseTracker) of the stage counter
     engine: str = "plugin"
     order_parameter: str = "eq2"  # one of nnpdistill.sample.order.KINDS
+    max_dwell_fraction: float = 0.0  # a production stuck in one phase this share of its length is cut (0: never)
 
     @classmethod
     def from_config(cls, system, momt, crystallinity_fraction):
@@ -110,6 +113,7 @@ class MOMTSettings:
             crystallinity_fraction=crystallinity_fraction,
             engine=momt["engine"],
             order_parameter=win.get("order_parameter", "eq2"),
+            max_dwell_fraction=momt["production"].get("max_dwell_fraction", 0.0),
         )
 
 
@@ -271,17 +275,31 @@ class MOMTRun:
             if self.state["period"] == "learn":
                 self._learn()
             if self.state["period"] == "produce":
-                self._produce()
+                self._produce(can_retry=bool(min_phase_changes) and self.state.get("retries", 0) < retries)
             if not self._retry(min_phase_changes, retries):
                 break
         self.sim.close()
         return self.dataset()
 
+    def _production_trace(self):
+        trace = np.array(self.trace, dtype=float).reshape(-1, len(TRACE_COLUMNS))
+        return trace[trace[:, 0] > self.state["produce_start"]]
+
     def production_changes(self):
         """Crystal <-> liquid changes of the current production, by the trace's crystallinity."""
-        trace = np.array(self.trace, dtype=float).reshape(-1, len(TRACE_COLUMNS))
-        rows = trace[trace[:, 0] > self.state["produce_start"]]
-        return phase_crossings(rows[:, 6], self.n_atoms, self.s.crystallinity_fraction)
+        return phase_crossings(self._production_trace()[:, 6], self.n_atoms, self.s.crystallinity_fraction)
+
+    def production_dwell(self):
+        """MD steps the current production has spent in its present phase: since its last crystal <-> liquid
+        change, or since it began if it has made none (the trace as of the last checkpoint)."""
+        rows = self._production_trace()
+        tracker = PhaseTracker(self.n_atoms, self.s.crystallinity_fraction)
+        since = self.state["produce_start"]
+        for step, value in rows[:, [0, 6]]:
+            if tracker.update([value]):
+                since = step
+        now = rows[-1, 0] if len(rows) else since
+        return int(now - since)
 
     def _retry(self, min_phase_changes, retries):
         """After a production that missed a phase, go back to learning (True) if a retry is left."""
@@ -289,17 +307,18 @@ class MOMTRun:
         if st["period"] != "done" or not min_phase_changes or st.get("retries", 0) >= retries:
             return False
         changes = self.production_changes()
-        if changes >= min_phase_changes:
+        if changes >= min_phase_changes and not st.get("cut_short"):
             return False
         step = int(self.sim.lmp.get_thermo("step"))
         ln_f = RETRY_LN_F * self.s.learning.ln_f_final
-        log.warning("production made %d crystal <-> liquid changes, fewer than %d: retry %d of %d, learning again "
-                    "from step %d at ln f = %.3g, then a new production", changes, min_phase_changes,
-                    st.get("retries", 0) + 1, retries, step, ln_f)
+        why = (f"was cut short, stuck in one phase for {self.production_dwell()} steps" if st.get("cut_short") else
+               f"made {changes} crystal <-> liquid changes, fewer than {min_phase_changes}")
+        log.warning("production %s: retry %d of %d, learning again from step %d at ln f = %.3g, then a new "
+                    "production", why, st.get("retries", 0) + 1, retries, step, ln_f)
         old_chunks = list(st["chunks"])
         st.update(period="learn", ln_f=ln_f, one_over_t_mode=False, learn_start=step, stage_start=step,
                   produce_start=None, frames=0, chunks=[], stage_changes=0, phase_now=None,
-                  retries=st.get("retries", 0) + 1)
+                  retries=st.get("retries", 0) + 1, cut_short=False)
         self.bias.histogram[...] = 0
         self.checkpoint()  # the state no longer names the old frames: only then are they removed
         for first in old_chunks:
@@ -317,6 +336,8 @@ class MOMTRun:
         """Checkpoint when checkpoint_every steps have passed since the last checkpoint (state["step"])."""
         if int(self.sim.lmp.get_thermo("step")) - self.state["step"] >= self.s.checkpoint_every:
             self.checkpoint()
+            return True
+        return False
 
     def _learn(self):
         sched = self.s.learning
@@ -368,19 +389,28 @@ class MOMTRun:
                  " (1/t)" if st["one_over_t_mode"] else "", visited, flat, st["stage_changes"], lo, hi,
                  self.momt.last["O"], self.momt.last["H"], st["phase_now"])
 
-    def _produce(self):
+    def _produce(self, can_retry=False):
         s = self.s
         self.momt.freeze()
         done = self.state["frames"] + len(self.pending)
+        max_dwell = s.max_dwell_fraction * s.n_frames * s.sample_every if can_retry else 0
         bar = tqdm(total=s.n_frames, initial=done, file=self.progress, disable=self.progress is None,
                    mininterval=10.0, desc="MOMT production", unit="frame")
+        # Checked at checkpoints only (and on resuming from one), so a resumed run cuts where it would have.
+        checked = True
         while done < s.n_frames:
+            if checked and max_dwell and self.production_dwell() >= max_dwell:
+                log.warning("production stuck in one phase for %d steps (momt.production.max_dwell_fraction %g of "
+                            "%d): cut short after %d frames", self.production_dwell(), s.max_dwell_fraction,
+                            s.n_frames * s.sample_every, done)
+                self.state["cut_short"] = True
+                break
             step = int(self.sim.lmp.get_thermo("step"))
             self._advance(s.sample_every - step % s.sample_every)
             self.pending.append(self._frame())
             done += 1
             bar.update(1)
-            self._checkpoint_if_due()
+            checked = self._checkpoint_if_due()
         bar.close()
         self.state["period"] = "done"
         self.checkpoint()

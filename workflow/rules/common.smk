@@ -268,8 +268,16 @@ def training_source(wildcards):
 
 # Scheduling (Snakemake's priority: the order jobs start in, never their results). On a few cores the run ends
 # when the active-learning chain does, round after round, and then the ensembles of its distilled set; they go
-# first, and the larger MOMT runs start early, since the Ni 108 and Al 108 sets wait for them.
-PRIORITY_ACTIVE, PRIORITY_AFTER_ACTIVE, PRIORITY_LONG = 30, 20, 10
+# first, and the larger MOMT runs start early, since the Ni 108 and Al 108 sets wait for them. Before all of them
+# starts the MOMT run of the training-speed comparison's full set: the longest job (15-30 min on a core), with
+# the longest job after the chain waiting for it.
+PRIORITY_FIRST, PRIORITY_ACTIVE, PRIORITY_AFTER_ACTIVE, PRIORITY_LONG = 40, 30, 20, 10
+
+
+def momt_priority(system_name):
+    if system_name == config["evaluate"].get("speed", {}).get("full"):
+        return PRIORITY_FIRST
+    return system_priority(system_name)
 
 
 def system_priority(system_name):

@@ -47,7 +47,7 @@ rule momt:
         lammps="results/logs/momt/{system}.lammps.log",
     benchmark:
         "results/benchmarks/momt/{system}.tsv"
-    priority: lambda wc: system_priority(wc.system)
+    priority: lambda wc: momt_priority(wc.system)
     threads: rule_resources("momt")["threads"]
     resources:
         **job_resources("momt"),
