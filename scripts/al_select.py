@@ -37,7 +37,7 @@ if active["rescore_rejected"] and active["mode"] != "pool":  # every earlier rou
     candidates = np.setdiff1d(offered, previous.extras["source_index"])
 # mu, sigma and the threshold are in the uncertainty's unit: eV (energy) or eV/A (force), as the column says.
 row = {"round": r, "candidates_from": label, "candidates": len(candidates),
-       "uncertainty": {"energy": "energy (eV)", "force": "force (eV/A)"}[rules.uncertainty], "mu_eV": None,
+       "uncertainty": {"energy": "energy (eV)", "force": "force (eV/A)", "maxvol": "maxvol grade"}[rules.uncertainty], "mu_eV": None,
        "sigma_eV": None, "threshold_eV": None, "over_threshold": 0, "added": 0, "stopped_early": False}
 if r > 1 and active["stop_when_empty"] and previous.attrs.get("added_last_round", 1) == 0:
     row["stopped_early"] = True
@@ -52,11 +52,12 @@ else:
         classes = crystalline(momt.extras["crystallinity"][candidates], momt.n_atoms,
                               snakemake.params.crystallinity_fraction)
     symbols, aev = models[0].symbols, models[0].settings.aev
-    if rules.population != "training":
+    if rules.population != "training" and rules.uncertainty != "maxvol":
         scored = Data(momt.subset(candidates), symbols, aev, source=snakemake.input.momt)
         picked = select(models, scored, np.arange(len(candidates)), None, rules=rules, classes=classes)
     else:
-        # One Data holds candidates and training frames, so both are scored by the same code path.
+        # One Data holds candidates and training frames, so both are scored by the same code path (and maxvol's
+        # active set is built from the training frames' features).
         scored = Data(dataset.concatenate([momt.subset(candidates), previous]), symbols, aev)
         picked = select(models, scored, np.arange(len(candidates)), np.arange(len(candidates), scored.n_frames),
                         rules=rules, classes=classes)
@@ -67,7 +68,8 @@ else:
         sample = dataset.evenly_spaced(len(candidates), active["calibration_frames"])
         energy_uq = (picked.max_uq[sample] if rules.uncertainty == "energy" else
                      atomic_uq(models, scored, sample, replace(rules, uncertainty="energy")).max(axis=1))
-        row.update(calibration(models, scored, sample, energy_uq))
+        others = {"maxvol": picked.max_uq[sample]} if rules.uncertainty == "maxvol" else None
+        row.update(calibration(models, scored, sample, energy_uq, others))
     if len(added) == 0:
         logging.info("round %d added nothing%s", r, ": the rounds after it stop early" * active["stop_when_empty"])
 new = momt.subset(added)

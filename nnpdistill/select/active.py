@@ -16,11 +16,12 @@ import torch
 
 from ..nnp.descriptors import aev_with_derivatives
 from .baselines import farthest_point
+from .maxvol import grades_by_frame
 from .uncertainty import (atomic_energies, atomic_force_uncertainty, atomic_uncertainty, member_predictions, threshold,
                           uncertain_frames)
 
 POPULATIONS = ("candidates", "training", "absolute")
-UNCERTAINTIES = ("energy", "force")
+UNCERTAINTIES = ("energy", "force", "maxvol")
 DIVERSITIES = ("none", "fps")
 
 
@@ -43,7 +44,8 @@ def sequential_plan(n_frames, n_chunks):
 class Rules:
     """How a round picks its frames (the active section of the config; units: eV for the atomic-energy spread,
     eV/A for the committee force spread)."""
-    uncertainty: str = "energy"  # energy: the paper's atomic-energy spread; force: the committee force spread
+    uncertainty: str = "energy"  # energy: the paper's atomic-energy spread; force: the committee force spread;
+    # maxvol: the first member's extrapolation grade against the training atoms (nnpdistill.select.maxvol), unitless
     center_members: bool = False  # remove each member's atomic-energy offset before the spread
     population: str = "candidates"  # whose atoms set mu and sigma (candidates, training), or an absolute threshold
     k_sigma: float = 4.0
@@ -79,8 +81,13 @@ class Selection:
     over_threshold: int = 0  # candidates over the threshold (and under trust_high), before the budget
 
 
-def atomic_uq(models, data, frames, rules):
-    """(frames, atoms) atomic uncertainties of frames of Data by rules.uncertainty."""
+def atomic_uq(models, data, frames, rules, training=None):
+    """(frames, atoms) atomic uncertainties of frames of Data by rules.uncertainty; maxvol grades them against
+    the training frames (indices into the same Data)."""
+    if rules.uncertainty == "maxvol":
+        if training is None or len(training) == 0:
+            raise ValueError("active.uncertainty: maxvol grades frames against the training set, and none was given")
+        return grades_by_frame(models[0], data, training, frames)
     if rules.uncertainty == "force":
         return atomic_force_uncertainty(member_predictions(models, data, frames)[1])
     return atomic_uncertainty(atomic_energies(models, data, frames), center=rules.center_members)
@@ -97,11 +104,11 @@ def select(models, data, candidates, training, k=4.0, population="candidates", r
     candidates = np.asarray(candidates)
     if len(candidates) == 0:
         return Selection(0, np.nan, np.nan, np.nan, candidates, np.zeros(0))
-    uq = atomic_uq(models, data, candidates, rules)
+    uq = atomic_uq(models, data, candidates, rules, training)
     if rules.population == "absolute":
         limit, mu, sigma = rules.threshold, np.nan, np.nan
     else:
-        reference = uq if rules.population == "candidates" else atomic_uq(models, data, training, rules)
+        reference = uq if rules.population == "candidates" else atomic_uq(models, data, training, rules, training)
         limit, mu, sigma = threshold(reference, rules.k_sigma)
     over = uncertain_frames(uq, limit)
     if rules.trust_high > 0:

@@ -88,18 +88,23 @@ def rank_correlation(a, b):
     return float(spearmanr(a, b).statistic)
 
 
-def calibration(models, data, frames, energy_uq):
+def calibration(models, data, frames, energy_uq, others=None):
     """How well the uncertainties rank the true errors on frames of nnpdistill.nnp.nnp_data.Data (labelled by
     the oracle that sampled them): Spearman correlations of each frame's atomic-energy UQ (energy_uq, its
     largest atom's, eV) and of its committee force spread with the ensemble mean's energy error per atom and
-    force MAE, and the means of those errors (meV/atom, meV/A)."""
+    force MAE, and the means of those errors (meV/atom, meV/A). others: more per-frame uncertainties by name
+    (e.g. maxvol), each rank-correlated with both errors as rho_<name>_force_error and rho_<name>_energy_error."""
     frames = np.asarray(frames)
     energies, forces = member_predictions(models, data, frames)
     energy_error = np.abs(energies.mean(axis=0) - data.energy[frames] * HARTREE_TO_EV) / data.n_atoms[frames]
     force_error = np.array([np.abs(np.mean(per_frame, axis=0) - reference * HARTREE_TO_EV).mean()
                             for per_frame, reference in zip(zip(*forces), data.forces[frames])])
     force_uq = force_uncertainty(forces)
-    return {"frames_scored": len(frames),
+    extra = {}
+    for name, values in (others or {}).items():
+        extra[f"rho_{name}_force_error"] = rank_correlation(values, force_error)
+        extra[f"rho_{name}_energy_error"] = rank_correlation(values, energy_error)
+    return {**extra, "frames_scored": len(frames),
             "rho_energy_uq_force_error": rank_correlation(energy_uq, force_error),
             "rho_energy_uq_energy_error": rank_correlation(energy_uq, energy_error),
             "rho_force_uq_force_error": rank_correlation(force_uq, force_error),
