@@ -117,6 +117,10 @@ def _check_benchmark(config):
             errors.append(f"benchmark.sizes: {off} cannot be reached by the pool chain, which holds "
                           f"benchmark.pool.start_frames ({pool['start_frames']}) plus a whole number of "
                           f"benchmark.pool.budget ({pool['budget']}) frames")
+        uncertainty = pool.get("uncertainty") or config["active"]["uncertainty"]
+        if pool["members"] < 2 and uncertainty != "maxvol":
+            errors.append(f"benchmark.pool.members: {pool['members']} member has no spread to score by; the "
+                          f"{uncertainty} uncertainty needs 2 or more (only maxvol works with one)")
     return errors
 
 

@@ -1,6 +1,7 @@
 """`snakemake benchmark` on the test config, on a copy of the shared test run: unseen sets, learning-curve sets of
 every method, their training, scores, properties, MD checks and the summary with its intervals."""
 
+import json
 import shutil
 
 import numpy as np
@@ -59,7 +60,9 @@ def test_learning_curve_sets_follow_their_method_and_avoid_the_held_out_block(be
     assert [len(p) for p in pool] == [4, 6, 8] and set(pool[0]) < set(pool[1]) < set(pool[2])
     assert not np.intersect1d(pool[2], held).size
     np.testing.assert_array_equal(sets["ni32_lc_pool_8_d0"], np.sort(pool[2]))
-    assert len(list((bench_run / "results/train/ni32_alpool1").glob("member*/model.pt"))) == 2  # benchmark.pool
+    assert len(list((bench_run / "results/train/ni32_alpool1").glob("member*/model.pt"))) == 1  # benchmark.pool
+    pool_round = json.loads((bench_run / "results/benchmark/ni32/alpool/round1.json").read_text())
+    assert pool_round["uncertainty"] == "maxvol grade" and pool_round["added"] == 2  # benchmark.pool.uncertainty
 
 
 @pytest.mark.slow

@@ -87,6 +87,10 @@ def pool_size_out_of_reach(config):
     config["benchmark"]["pool"] = {"start_frames": 4, "budget": 3}  # 8 = 4 + 4/3 budgets
 
 
+def one_member_pool_chain(config):  # test.yaml's benchmark has a pool chain
+    config["benchmark"]["pool"] = {"start_frames": 4, "budget": 4, "members": 1}
+
+
 def delta_o_not_increasing(config):
     config["distill"]["delta_o"] = [0.02, 0.1, 0.05]
 
@@ -129,6 +133,8 @@ def test_bad_setting_fails_before_any_job(tmp_path, edit, message):
     (diversity_without_budget, r"active.budget: active.diversity: fps chooses among the uncertain frames"),
     (pool_size_out_of_reach, r"benchmark.sizes: \[8\] cannot be reached by the pool chain, which holds "
                              r"benchmark.pool.start_frames \(4\) plus a whole number of benchmark.pool.budget \(3\)"),
+    (one_member_pool_chain, r"benchmark.pool.members: 1 member has no spread to score by; the energy uncertainty "
+                            r"needs 2 or more \(only maxvol works with one\)"),
     (delta_o_not_increasing, r"distill.delta_o: the widths must increase \(finest first\), got \[0.02, 0.1, 0.05\]"),
     (empty_o_range, r"systems.ni32.momt.o_range: empty range \[40.0, -5.0\]"),
     (temperature_outside_band, r"systems.ni32.momt: need t_min_K < temperature_K < t_max_K, got 2500.0 < 2000.0"),
@@ -232,3 +238,18 @@ def test_config_file_that_is_no_mapping_is_named_by_make_run(tmp_path, content, 
     assert f"config file {bad}: its top level must be a mapping of settings" in result.stderr, result.stderr
     assert f"but it is {kind}" in result.stderr
     assert "snakemake" not in result.stdout.split("check-config")[-1]  # it stopped before Snakemake
+
+
+def test_a_one_member_pool_chain_grades_by_maxvol(tmp_path):
+    from snakemake.utils import validate
+
+    from nnpdistill.config_checks import problems
+    from tests.conftest import REPO
+
+    def edit(config):
+        one_member_pool_chain(config)
+        config["benchmark"]["pool"]["uncertainty"] = "maxvol"
+
+    config = yaml.safe_load(config_from("test.yaml", tmp_path, edit).read_text())
+    validate(config, REPO / "config" / "schema.yaml")
+    assert not [line for line in problems(config) if "benchmark.pool" in line]

@@ -65,3 +65,13 @@ def test_learning_curve_units_are_draw_member_pairs_and_unseen_sets_are_averaged
     assert unseen.force_mae_meV_A_low < unseen.force_mae_meV_A < unseen.force_mae_meV_A_high
     held = table[table.test_set == "momt_heldout"].iloc[0]
     assert held.force_mae_meV_A == pytest.approx(1000 + 1 + 2 + 0.5)
+
+
+def test_benchmark_sets_hold_the_distilled_size_only_beside_the_active_set():
+    from nnpdistill.evaluate.learning_curve import set_names
+
+    with_active = set_names("ni32", ["random", "fps", "active"], [100], 2)
+    assert {"ni32_lc_random_distilled_d1", "ni32_lc_fps_distilled_d0", "ni32_lc_active_distilled_d0"} <= set(with_active)
+    assert set_names("ni32", ["random", "fps", "pool"], [25, 100], 2, pool_start=25) == [
+        "ni32_lc_random_25_d0", "ni32_lc_random_25_d1", "ni32_lc_random_100_d0", "ni32_lc_random_100_d1",
+        "ni32_lc_fps_25_d0", "ni32_lc_fps_100_d0", "ni32_lc_pool_100_d0"]

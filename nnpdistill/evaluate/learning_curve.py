@@ -39,15 +39,17 @@ def set_names(system, methods, sizes, draws, pool_start=None):
     """Every training set of a benchmark: random at each size (and the distilled size) in `draws` draws; fps and
     grid at each size (and the distilled size) once; active at the distilled size; sequential at its own size,
     with random draws of that size to compare with; pool at each size above its chain's start (pool_start
-    frames); full on the whole pool."""
+    frames); full on the whole pool. The distilled size is there only to compare the active set with, so only
+    when methods include active."""
     sizes = [str(s) for s in sizes]
-    random_sizes = [*sizes, "distilled"] + (["sequential"] if "sequential" in methods else [])
+    distilled = ["distilled"] if "active" in methods else []
+    random_sizes = [*sizes, *distilled] + (["sequential"] if "sequential" in methods else [])
     out = []
     for method in methods:
         if method == "random":
             out += [set_name(system, method, s, d) for s in random_sizes for d in range(draws)]
         elif method in ("fps", "grid"):
-            out += [set_name(system, method, s, 0) for s in [*sizes, "distilled"]]
+            out += [set_name(system, method, s, 0) for s in [*sizes, *distilled]]
         elif method == "active":
             out.append(set_name(system, method, "distilled", 0))
         elif method == "sequential":

@@ -205,13 +205,15 @@ def chain_rounds(chain):
 
 def chain_active(chain):
     """The active settings of a benchmark chain: the main chain's, in its mode (pool: benchmark.pool's start,
-    budget, candidates and diversity, each round filled to its budget)."""
+    budget, candidates, diversity and uncertainty, if given, each round filled to its budget)."""
     active = dict(settings_without("active", "systems", "epochs", "steps", "warm_start", "baselines", "test_frames"),
                   mode=CHAIN_METHODS[chain])
     if chain == "alpool":
         pool = config["benchmark"]["pool"]
         active.update(start_frames=pool["start_frames"], budget=pool["budget"], candidates=pool["candidates"],
                       diversity=pool["diversity"], fill=True)
+        if pool.get("uncertainty"):
+            active["uncertainty"] = pool["uncertainty"]
     return active
 
 
