@@ -114,6 +114,17 @@ class NNP(torch.nn.Module):
                 out = out.index_put((where,), net(features.index_select(0, where)).squeeze(-1))
         return out + self.self_energies.to(out.dtype).index_select(0, batch.species)
 
+    def last_hidden_from_aev(self, batch, features):
+        """Each atom's last hidden layer activations (its element network's final-layer input): (atoms, width)."""
+        out = features.new_zeros((len(features), self.settings.hidden[-1]))
+        for e, net in enumerate(self.networks):
+            where = (batch.species == e).nonzero().squeeze(-1)
+            x = features.index_select(0, where)
+            for layer in net.layers:
+                x = net.activation(layer(x))
+            out = out.index_put((where,), x)
+        return out
+
     def forward(self, batch, positions):
         """Frame energies (Hartree), shape (frames,)."""
         atomic = self.atomic_energies(batch, positions)

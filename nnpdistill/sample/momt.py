@@ -399,9 +399,10 @@ class MOMTRun:
         # Checked at checkpoints only (and on resuming from one), so a resumed run cuts where it would have.
         checked = True
         while done < s.n_frames:
-            if checked and max_dwell and self.production_dwell() >= max_dwell:
+            dwell = self.production_dwell() if checked and max_dwell else 0
+            if dwell and dwell >= max_dwell:
                 log.warning("production stuck in one phase for %d steps (momt.production.max_dwell_fraction %g of "
-                            "%d): cut short after %d frames", self.production_dwell(), s.max_dwell_fraction,
+                            "%d): cut short after %d frames", dwell, s.max_dwell_fraction,
                             s.n_frames * s.sample_every, done)
                 self.state["cut_short"] = True
                 break

@@ -24,14 +24,7 @@ def hidden_features(model, data, frames, batch_size=64):
         chunk = np.asarray(frames[start:start + batch_size])
         blocks, positions, _, _ = data.batch(chunk)
         aev, _ = aev_with_derivatives(model.aev, blocks, positions)
-        out = aev.new_zeros((len(aev), model.networks[0].final_layer.in_features))
-        for e, net in enumerate(model.networks):
-            where = (blocks.species == e).nonzero().squeeze(-1)
-            x = aev.index_select(0, where)
-            for layer in net.layers:
-                x = net.activation(layer(x))
-            out = out.index_put((where,), x)
-        rows.append(out.double().numpy())
+        rows.append(model.last_hidden_from_aev(blocks, aev).double().numpy())
         species.append(blocks.species.numpy())
     features = np.concatenate(rows)
     return np.hstack([features, np.ones((len(features), 1))]), np.concatenate(species)
