@@ -26,8 +26,10 @@ rules = Rules.from_config(active)
 if active["mode"] == "pool":  # the pool frames not chosen yet, a fresh sample of them each round
     pool = training_pool(len(momt), active["holdout_fraction"])
     label = "pool"
+    draw = snakemake.params.get("draw", 0)
+    pool_labels = (f"draw {draw}",) if draw else ()  # the first draw's samples as before draws existed
     candidates = pool_candidates(pool, previous.extras["source_index"], active["candidates"],
-                                 derive_seed(snakemake.params.seed, "pool candidates", r))
+                                 derive_seed(snakemake.params.seed, "pool candidates", *pool_labels, r))
 else:
     _, rounds = load_plan(active["mode"], active["chunks"], snakemake.input.cascade, len(momt),
                           active["holdout_fraction"])

@@ -39,6 +39,7 @@ def test_learning_curve_sets_follow_their_method_and_avoid_the_held_out_block(be
     distilled = dataset.read(bench_run / "results/ni32/active/distilled.h5")
     assert len(sets["ni32_lc_random_8_d0"]) == len(sets["ni32_lc_fps_8_d0"]) == 8
     assert not np.array_equal(sets["ni32_lc_random_8_d0"], sets["ni32_lc_random_8_d1"])
+    assert not np.array_equal(sets["ni32_lc_fps_8_d0"], sets["ni32_lc_fps_8_d1"])  # another first frame
     assert len(sets["ni32_lc_random_distilled_d1"]) == len(distilled)
     np.testing.assert_array_equal(sets["ni32_lc_active_distilled_d0"], np.sort(distilled.extras["source_index"]))
     assert len(sets["ni32_lc_full_pool_d0"]) == len(momt) - len(held)
@@ -63,6 +64,13 @@ def test_learning_curve_sets_follow_their_method_and_avoid_the_held_out_block(be
     assert len(list((bench_run / "results/train/ni32_alpool1").glob("member*/model.pt"))) == 1  # benchmark.pool
     pool_round = json.loads((bench_run / "results/benchmark/ni32/alpool/round1.json").read_text())
     assert pool_round["uncertainty"] == "maxvol grade" and pool_round["added"] == 2  # benchmark.pool.uncertainty
+    # the second draw (benchmark.pool.draws): the same fps start, its own rounds and set
+    second = [dataset.read(bench_run / f"results/train/ni32_alpool_d1_{r}/data.h5").extras["source_index"]
+              for r in range(3)]
+    np.testing.assert_array_equal(second[0], pool[0])
+    assert [len(p) for p in second] == [4, 6, 8] and set(second[0]) < set(second[2])
+    np.testing.assert_array_equal(sets["ni32_lc_pool_8_d1"], np.sort(second[2]))
+    assert (bench_run / "results/benchmark/ni32/alpool_d1_/round2.json").exists()
 
 
 @pytest.mark.slow
@@ -74,6 +82,7 @@ def test_benchmark_tables_carry_intervals_over_draws_and_members(bench_run):
     assert set(curve.method) == {"random", "fps", "grid", "active", "sequential", "pool", "full"}
     random = curve[(curve.method == "random") & (curve.size_label == "8")]
     assert (random.units == 2).all() and (random.draws == 2).all()  # 2 draws x 1 member
+    assert (curve[curve.method == "pool"].draws == 2).all()  # benchmark.pool.draws chains
     assert (curve.force_mae_meV_A_low <= curve.force_mae_meV_A).all()
     assert (curve.force_mae_meV_A <= curve.force_mae_meV_A_high).all()
     paired = pd.read_csv(folder / "paired.csv")

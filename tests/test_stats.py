@@ -42,6 +42,23 @@ def test_paired_bootstrap_finds_a_small_shift_hidden_under_shared_frame_difficul
         paired_difference_ci(a, b[:10])
 
 
+def test_paired_interval_widens_with_the_spread_between_draws():
+    rng = np.random.default_rng(5)
+    hardness = rng.lognormal(3.0, 1.0, 400)
+    b = hardness + rng.normal(0, 0.5, 400)
+    steady = np.stack([hardness * 0.95 + rng.normal(0, 0.5, 400) for _ in range(3)])
+    # draws whose offsets (-3, 0, +3) swamp the mean shift of -1: one draw's luck is no verdict
+    spread = steady + np.array([-3.0, 0.0, 3.0])[:, None]
+    diff, low, high, _ = paired_difference_ci(steady, b, seed=6)
+    assert high < 0 and diff == pytest.approx(steady.mean() - b.mean())
+    diff_spread, low_spread, high_spread, _ = paired_difference_ci(spread, b, seed=6)
+    assert diff_spread == pytest.approx(diff)
+    assert high_spread - low_spread > 3 * (high - low) and low_spread < diff < high_spread
+    # one unit a side is the frames-only bootstrap
+    one = paired_difference_ci(steady[:1], b[None], seed=6)
+    assert one[0] == pytest.approx(paired_difference_ci(steady[0], b, seed=6)[0])
+
+
 def test_learning_curve_units_are_draw_member_pairs_and_unseen_sets_are_averaged():
     """2 draws x 2 members of one random size: 4 units; 'unseen (all)' is each unit's mean over the unseen sets
     (the held-out MOMT block left out), and the curve's mean is the mean of the units."""
@@ -75,3 +92,7 @@ def test_benchmark_sets_hold_the_distilled_size_only_beside_the_active_set():
     assert set_names("ni32", ["random", "fps", "pool"], [25, 100], 2, pool_start=25) == [
         "ni32_lc_random_25_d0", "ni32_lc_random_25_d1", "ni32_lc_random_100_d0", "ni32_lc_random_100_d1",
         "ni32_lc_fps_25_d0", "ni32_lc_fps_100_d0", "ni32_lc_pool_100_d0"]
+    assert set_names("ni32", ["pool"], [25, 50, 75], 1, pool_start=25, pool_draws=2) == [
+        "ni32_lc_pool_50_d0", "ni32_lc_pool_50_d1", "ni32_lc_pool_75_d0", "ni32_lc_pool_75_d1"]
+    assert set_names("ni32", ["fps", "grid"], [50], 3, fps_draws=2) == [
+        "ni32_lc_fps_50_d0", "ni32_lc_fps_50_d1", "ni32_lc_grid_50_d0"]

@@ -4,7 +4,7 @@ A learning-curve set is named <system>_lc_<method>_<size>_d<draw>: method random
 distilled set: active learning in the main run's mode), sequential (active learning in sequential mode, a chain
 of its own), pool (active learning from a few farthest-point frames, a fixed budget a round) or full; size a number of frames, "distilled" (the distilled set's size), "sequential" (the
 sequential chain's final size) or "pool" (every frame outside the held-out block); draw the repeat of a random
-selection (0 for the deterministic ones). Every set trains the same way
+selection or of the pool chain (0 for the deterministic ones). Every set trains the same way
 (train settings, benchmark.members members). Scores are per member and test frame (scripts/lc_score.py);
 the units of an interval are (draw, member) pairs, so it covers the spread of both selections and trainings.
 """
@@ -35,11 +35,11 @@ def set_name(system, method, size, draw):
     return f"{system}_lc_{method}_{size}_d{draw}"
 
 
-def set_names(system, methods, sizes, draws, pool_start=None):
-    """Every training set of a benchmark: random at each size (and the distilled size) in `draws` draws; fps and
-    grid at each size (and the distilled size) once; active at the distilled size; sequential at its own size,
+def set_names(system, methods, sizes, draws, pool_start=None, pool_draws=1, fps_draws=1):
+    """Every training set of a benchmark: random at each size (and the distilled size) in `draws` draws; fps
+    likewise in `fps_draws` (from different first frames); grid at each size (and the distilled size) once; active at the distilled size; sequential at its own size,
     with random draws of that size to compare with; pool at each size above its chain's start (pool_start
-    frames); full on the whole pool. The distilled size is there only to compare the active set with, so only
+    frames), once per chain (pool_draws); full on the whole pool. The distilled size is there only to compare the active set with, so only
     when methods include active."""
     sizes = [str(s) for s in sizes]
     distilled = ["distilled"] if "active" in methods else []
@@ -49,14 +49,16 @@ def set_names(system, methods, sizes, draws, pool_start=None):
         if method == "random":
             out += [set_name(system, method, s, d) for s in random_sizes for d in range(draws)]
         elif method in ("fps", "grid"):
-            out += [set_name(system, method, s, 0) for s in [*sizes, *distilled]]
+            out += [set_name(system, method, s, d) for s in [*sizes, *distilled]
+                    for d in range(fps_draws if method == "fps" else 1)]
         elif method == "active":
             out.append(set_name(system, method, "distilled", 0))
         elif method == "sequential":
             out.append(set_name(system, method, "sequential", 0))
         elif method == "pool":
             # at the start size the chain's set is the fps set itself
-            out += [set_name(system, method, s, 0) for s in sizes if int(s) > (pool_start or 0)]
+            out += [set_name(system, method, s, d) for s in sizes if int(s) > (pool_start or 0)
+                    for d in range(pool_draws)]
         elif method == "full":
             out.append(set_name(system, method, "pool", 0))
         else:
@@ -118,20 +120,22 @@ def property_summary(props, sets, level=0.95, resamples=2000, seed=0):
 
 
 def _per_frame(scores, sets, method, size, test):
-    """Per-frame errors of one method and size, averaged over its (draw, member) units, in frame order."""
+    """Per-frame errors of one method and size: a table indexed by (test_set, frame), one column per (draw,
+    member) unit and error, in frame order."""
     table = scores.merge(sets, on="training_set")
     table = table[(table.method == method) & (table.size_label == size)]
     if test == ALL_UNSEEN:
         table = table[table.test_set != "momt_heldout"]
     else:
         table = table[table.test_set == test]
-    return table.groupby(["test_set", "frame"])[["energy_abs_meV_atom", "force_mae_meV_A"]].mean()
+    return table.pivot_table(index=["test_set", "frame"], columns=["draw", "member"],
+                             values=["energy_abs_meV_atom", "force_mae_meV_A"], aggfunc="mean")
 
 
 def paired(scores, sets, level=0.95, resamples=2000, seed=0, baseline="random", skip=()):
     """Each method (but those in skip) against the baseline at the same size label, on the same test frames: the
-    mean difference (method - baseline) of per-frame errors, its interval, and the difference relative to the
-    baseline (%)."""
+    mean difference (method - baseline) of per-frame errors, its interval (frames and both sides' (draw, member)
+    units resampled), and the difference relative to the baseline (%)."""
     rows = []
     tests = [*sorted(scores.test_set.unique()), ALL_UNSEEN]
     for size in sorted(sets.size_label.unique()):
@@ -145,13 +149,15 @@ def paired(scores, sets, level=0.95, resamples=2000, seed=0, baseline="random", 
                 if a.empty or b.empty:
                     continue
                 row = {"method": method, "baseline": baseline, "size_label": size, "test_set": test,
-                       "frames": len(a)}
+                       "frames": len(a), "units": a["force_mae_meV_A"].shape[1],
+                       "baseline_units": b["force_mae_meV_A"].shape[1]}
                 for column in ("energy_abs_meV_atom", "force_mae_meV_A"):
-                    diff, low, high, share = paired_difference_ci(a[column].to_numpy(), b[column].to_numpy(),
-                                                                  level, resamples, seed)
+                    errors_b = b[column].to_numpy().T
+                    diff, low, high, share = paired_difference_ci(a[column].to_numpy().T, errors_b, level,
+                                                                  resamples, seed)
                     row.update({f"{column}_diff": diff, f"{column}_low": low, f"{column}_high": high,
-                                f"{column}_baseline": float(b[column].mean()),
-                                f"{column}_rel_pct": 100.0 * diff / float(b[column].mean())})
+                                f"{column}_baseline": float(errors_b.mean()),
+                                f"{column}_rel_pct": 100.0 * diff / float(errors_b.mean())})
                 rows.append(row)
     return pd.DataFrame(rows)
 
@@ -177,7 +183,7 @@ def _verdict(curve, pairs, method, size, what, pct, baseline="random"):
             f"{other}: difference "
             f"{_fmt(row.force_mae_meV_A_diff, row.force_mae_meV_A_low, row.force_mae_meV_A_high)} meV/Å "
             f"({row.force_mae_meV_A_rel_pct:+.0f} % of {baseline}'s {row.force_mae_meV_A_baseline:.1f} meV/Å; "
-            f"paired bootstrap over test frames, {pct} % interval); energy difference "
+            f"paired bootstrap over test frames and models, {pct} % interval); energy difference "
             f"{_fmt(row.energy_abs_meV_atom_diff, row.energy_abs_meV_atom_low, row.energy_abs_meV_atom_high, 2)} "
             f"meV/atom.")
 

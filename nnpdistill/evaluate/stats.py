@@ -1,5 +1,5 @@
 """Confidence intervals for the benchmark: percentile bootstrap of a mean, and a paired bootstrap of the
-difference between two models scored on the same test frames.
+difference between two selections scored on the same test frames (frames and each side's models resampled).
 
 Every resampling takes a numpy Generator built from a seed, so the same inputs and seed give the same interval.
 """
@@ -24,14 +24,21 @@ def mean_ci(values, level=0.95, resamples=2000, seed=0):
 
 def paired_difference_ci(a, b, level=0.95, resamples=2000, seed=0):
     """(mean of a - b, low, high, share of resamples with a - b < 0) over the same test frames: a and b are
-    per-frame errors (frames,) of two models; frames are resampled together, so what the two share (a hard
-    frame) cancels."""
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    if a.shape != b.shape:
-        raise ValueError(f"paired errors need the same frames, got {a.shape} and {b.shape}")
-    difference = a - b
+    per-frame errors of two selections, (frames,) for one model or (units, frames) for several (draws x
+    members). Frames are resampled together, so what the two share (a hard frame) cancels; the units of each
+    side are resampled too, so the interval also covers the spread between draws and trainings."""
+    a, b = np.atleast_2d(np.asarray(a, dtype=float)), np.atleast_2d(np.asarray(b, dtype=float))
+    if a.shape[1] != b.shape[1]:
+        raise ValueError(f"paired errors need the same frames, got {a.shape[1]} and {b.shape[1]} frames")
     rng = np.random.default_rng(seed)
-    means = difference[rng.integers(0, len(difference), (resamples, len(difference)))].mean(axis=1)
+    frames = rng.integers(0, a.shape[1], (resamples, a.shape[1]))
+
+    def side(x):  # per resample: the mean over resampled units of each resampled frame's error
+        units = rng.integers(0, x.shape[0], (resamples, x.shape[0]))
+        return np.stack([x[u][:, f].mean() for u, f in zip(units, frames)])
+
+    means = side(a) - side(b)
     tail = 100.0 * (1.0 - level) / 2.0
-    return (float(difference.mean()), float(np.percentile(means, tail)), float(np.percentile(means, 100.0 - tail)),
+    difference = float(a.mean() - b.mean())
+    return (difference, float(np.percentile(means, tail)), float(np.percentile(means, 100.0 - tail)),
             float((means < 0).mean()))

@@ -60,7 +60,8 @@ rule lc_set:
 
 # The benchmark's own active-learning chains, as in active.smk: alseq (benchmark.methods: sequential) on
 # consecutive chunks of the pool instead of the cascade's deletions, its rounds trained like the main chain's;
-# alpool (benchmark.methods: pool) from a few farthest-point frames, benchmark.pool.budget frames a round.
+# alpool (benchmark.methods: pool) from a few farthest-point frames, benchmark.pool.budget frames a round, once
+# per benchmark.pool.draws (alpool_d<k>_: its own candidate samples and member seeds).
 rule lc_chain_start:
     input:
         unpack(chain_inputs),
@@ -103,6 +104,7 @@ rule lc_chain_select:
     params:
         active=lambda wc: chain_active(wc.chain),
         chain=lambda wc: wc.chain,
+        draw=lambda wc: chain_draw(wc.chain),
         seed=config["seed"],
         crystallinity_fraction=config["crystallinity_fraction"],  # active.coverage's classes
     log:

@@ -173,8 +173,8 @@ def _choice(names):
 def al_round(name):
     """(system, round, chain) when a training-set name is an active-learning round, else None: chain "al" is the
     main run's (<system>_al<r>, active.mode), "alseq" and "alpool" the benchmark's sequential-mode and pool-mode
-    chains (<system>_alseq<r>, <system>_alpool<r>)."""
-    match = re.fullmatch(r"(.+)_(al|alseq|alpool)(\d+)", name)
+    chains (<system>_alseq<r>; <system>_alpool<r>, and <system>_alpool_d<k>_<r> for its further draws)."""
+    match = re.fullmatch(r"(.+)_(al|alseq|alpool|alpool_d\d+_)(\d+)", name)
     if not match:
         return None
     system, chain = match.group(1), match.group(2)
@@ -186,9 +186,26 @@ def al_round(name):
 CHAIN_METHODS = {"alseq": "sequential", "alpool": "pool"}  # the benchmark's chains and their methods
 
 
+def pool_chain(draw):
+    """The pool-mode chain of one draw (benchmark.pool.draws): <system>_alpool<r> for the first, as before
+    draws existed, <system>_alpool_d<k>_<r> for the others."""
+    return "alpool" if int(draw) == 0 else f"alpool_d{int(draw)}_"
+
+
+def is_pool_chain(chain):
+    return chain == "alpool" or chain.startswith("alpool_d")
+
+
+def chain_draw(chain):
+    return int(chain[len("alpool_d"):-1]) if chain.startswith("alpool_d") else 0
+
+
 def benchmark_chains():
-    """The benchmark's own active-learning chains that benchmark.methods asks for."""
-    return [c for c, m in CHAIN_METHODS.items() if m in config["benchmark"]["methods"]]
+    """The benchmark's own active-learning chains that benchmark.methods asks for (the pool chain once a draw)."""
+    chains = ["alseq"] if "sequential" in config["benchmark"]["methods"] else []
+    if "pool" in config["benchmark"]["methods"]:
+        chains += [pool_chain(d) for d in range(config["benchmark"]["pool"]["draws"])]
+    return chains
 
 
 def sequential_rounds():
@@ -207,8 +224,8 @@ def chain_active(chain):
     """The active settings of a benchmark chain: the main chain's, in its mode (pool: benchmark.pool's start,
     budget, candidates, diversity and uncertainty, if given, each round filled to its budget)."""
     active = dict(settings_without("active", "systems", "epochs", "steps", "warm_start", "baselines", "test_frames"),
-                  mode=CHAIN_METHODS[chain])
-    if chain == "alpool":
+                  mode="pool" if is_pool_chain(chain) else CHAIN_METHODS[chain])
+    if is_pool_chain(chain):
         pool = config["benchmark"]["pool"]
         active.update(start_frames=pool["start_frames"], budget=pool["budget"], candidates=pool["candidates"],
                       diversity=pool["diversity"], fill=True)
@@ -235,7 +252,7 @@ def member_settings(wildcards):
     # cache_gb changes memory use, not results, so it is read from the config by the job and is no param.
     settings = {k: v for k, v in config["train"].items() if k not in ("sets", "cache_gb")}
     found = al_round(wildcards.set)
-    if found and found[2] == "alpool":  # the pool chain's rounds: a step budget of their own
+    if found and is_pool_chain(found[2]):  # the pool chain's rounds: a step budget of their own
         settings["steps"] = config["benchmark"]["pool"]["steps"]
     elif found and config["active"]["steps"]:  # every round's members get as many updates, whatever its size
         settings["steps"] = config["active"]["steps"]
@@ -251,7 +268,7 @@ def warm_start(name):
     """Whether a set's members start from the previous round's: active.warm_start for the active-learning chains,
     never for the pool chain, whose rounds each train benchmark.pool.steps from scratch."""
     found = al_round(name)
-    return bool(found) and found[2] != "alpool" and config["active"]["warm_start"]
+    return bool(found) and not is_pool_chain(found[2]) and config["active"]["warm_start"]
 
 
 def member_inputs(wildcards):
@@ -301,7 +318,7 @@ def members(name=None):
     if name and lc_system(name):
         return range(config["benchmark"]["members"])
     found = al_round(name) if name else None
-    if found and found[2] == "alpool":
+    if found and is_pool_chain(found[2]):
         return range(config["benchmark"]["pool"]["members"])
     return range(config["train"]["ensemble_size"])
 
@@ -445,7 +462,8 @@ def lc_sets(system):
     from nnpdistill.evaluate.learning_curve import set_names
 
     b = config["benchmark"]
-    return set_names(system, b["methods"], b["sizes"], b["random_draws"], b["pool"]["start_frames"])
+    return set_names(system, b["methods"], b["sizes"], b["random_draws"], b["pool"]["start_frames"],
+                     b["pool"]["draws"], b["fps_draws"])
 
 
 def lc_system(name):
@@ -469,7 +487,8 @@ def lc_set_inputs(wildcards):
     if wildcards.method == "sequential" or wildcards.size == "sequential":
         inputs["chain"] = f"results/train/{wildcards.system}_alseq{sequential_rounds()}/data.h5"
     elif wildcards.method == "pool":
-        inputs["chain"] = f"results/train/{wildcards.system}_alpool{pool_round(wildcards.size)}/data.h5"
+        chain = pool_chain(wildcards.draw)
+        inputs["chain"] = f"results/train/{wildcards.system}_{chain}{pool_round(wildcards.size)}/data.h5"
     return inputs
 
 
