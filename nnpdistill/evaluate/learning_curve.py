@@ -192,7 +192,9 @@ def answer(curve, prop, pairs, reference, md, system, level=0.95):
     """Markdown: the one-sentence answer at the distilled size (and at the sequential chain's), then the tables
     behind it."""
     pct = int(round(100 * level))
-    lines = [f"### Does the distilled set beat random? ({system})", ""]
+    question = ("Does the distilled set beat random?" if (curve.method == "active").any() else
+                "Does a selection beat random and farthest-point sampling?")
+    lines = [f"### {question} ({system})", ""]
     pool_sizes = sorted(pairs[pairs.method == "pool"].size_label.unique(), key=int) if not pairs.empty else []
     sentences = [_verdict(curve, pairs, method, size, what, pct, baseline) for method, size, what, baseline in (
         ("active", "distilled", "the distilled (active-learning) set", "random"),
