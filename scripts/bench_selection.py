@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from nnpdistill.evaluate.learning_curve import ALL_UNSEEN, curves, label_sets, paired, property_summary
+from nnpdistill.evaluate.learning_curve import ALL_UNSEEN, curves, fmt_interval, label_sets, paired, property_summary
 
 
 def variant_tables(folder, system, label, keep_baselines):
@@ -65,20 +65,17 @@ def main():
                               skip=("random",))], ignore_index=True)
     prop = property_summary(props, sets, resamples=args.resamples, seed=args.seed)
 
-    def cell(m, lo, hi, digits=1):
-        return f"{m:.{digits}f} [{lo:.{digits}f}, {hi:.{digits}f}]"
-
     view = curve[curve.test_set.isin([ALL_UNSEEN, "momt_heldout"])]
-    view = view.assign(force=[cell(*r) for r in view[["force_mae_meV_A", "force_mae_meV_A_low",
+    view = view.assign(force=[fmt_interval(*r) for r in view[["force_mae_meV_A", "force_mae_meV_A_low",
                                                       "force_mae_meV_A_high"]].to_numpy()])
     lines = ["Force MAE (meV/Å), mean [95 %] over draws and members:", "",
              view.pivot(index=["method", "size_label"], columns="test_set", values="force").to_markdown(), ""]
     dlb = prop[prop.property == "sum_abs_dlb_A"]
     lines += ["Σ|Δl_b| (Å), mean [95 %] over members:", "",
-              dlb.assign(value=[cell(*r, digits=3) for r in dlb[["mean", "low", "high"]].to_numpy()])[
+              dlb.assign(value=[fmt_interval(*r, digits=3) for r in dlb[["mean", "low", "high"]].to_numpy()])[
                   ["method", "size_label", "value", "members"]].to_markdown(index=False), ""]
     both = pairs[pairs.test_set.isin([ALL_UNSEEN, "momt_heldout"])]
-    both = both.assign(force=[cell(*r) for r in both[["force_mae_meV_A_diff", "force_mae_meV_A_low",
+    both = both.assign(force=[fmt_interval(*r) for r in both[["force_mae_meV_A_diff", "force_mae_meV_A_low",
                                                       "force_mae_meV_A_high"]].to_numpy()])
     lines += ["Paired differences (method − baseline), force MAE (meV/Å), frames and models resampled:", "",
               both[["method", "baseline", "size_label", "test_set", "units", "baseline_units", "force",

@@ -54,9 +54,11 @@ def test_paired_interval_widens_with_the_spread_between_draws():
     diff_spread, low_spread, high_spread, _ = paired_difference_ci(spread, b, seed=6)
     assert diff_spread == pytest.approx(diff)
     assert high_spread - low_spread > 3 * (high - low) and low_spread < diff < high_spread
-    # one unit a side is the frames-only bootstrap
-    one = paired_difference_ci(steady[:1], b[None], seed=6)
-    assert one[0] == pytest.approx(paired_difference_ci(steady[0], b, seed=6)[0])
+    # one unit a side is the frames-only bootstrap, resample for resample
+    _, low_one, high_one, _ = paired_difference_ci(steady[0], b, resamples=500, seed=6)
+    frames = np.random.default_rng(6).integers(0, 400, (500, 400))
+    means = (steady[0] - b)[frames].mean(axis=1)
+    assert (low_one, high_one) == pytest.approx((np.percentile(means, 2.5), np.percentile(means, 97.5)))
 
 
 def test_learning_curve_units_are_draw_member_pairs_and_unseen_sets_are_averaged():

@@ -162,7 +162,7 @@ def paired(scores, sets, level=0.95, resamples=2000, seed=0, baseline="random", 
     return pd.DataFrame(rows)
 
 
-def _fmt(mean, low, high, digits=1):
+def fmt_interval(mean, low, high, digits=1):
     return f"{mean:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]"
 
 
@@ -181,10 +181,10 @@ def _verdict(curve, pairs, method, size, what, pct, baseline="random"):
     other = {"random": "a random subset's", "fps": "farthest-point sampling's"}.get(baseline, f"{baseline}'s")
     return (f"At equal size ({frames:.0f} frames), {what}'s force MAE over the unseen sets is {verdict} than "
             f"{other}: difference "
-            f"{_fmt(row.force_mae_meV_A_diff, row.force_mae_meV_A_low, row.force_mae_meV_A_high)} meV/Å "
+            f"{fmt_interval(row.force_mae_meV_A_diff, row.force_mae_meV_A_low, row.force_mae_meV_A_high)} meV/Å "
             f"({row.force_mae_meV_A_rel_pct:+.0f} % of {baseline}'s {row.force_mae_meV_A_baseline:.1f} meV/Å; "
             f"paired bootstrap over test frames and models, {pct} % interval); energy difference "
-            f"{_fmt(row.energy_abs_meV_atom_diff, row.energy_abs_meV_atom_low, row.energy_abs_meV_atom_high, 2)} "
+            f"{fmt_interval(row.energy_abs_meV_atom_diff, row.energy_abs_meV_atom_low, row.energy_abs_meV_atom_high, 2)} "
             f"meV/atom.")
 
 
@@ -204,7 +204,7 @@ def answer(curve, prop, pairs, reference, md, system, level=0.95):
     lines += [s for s in sentences if s] or [
         "The benchmark has no active-learning set at the distilled size (benchmark.methods)."]
     lines += ["", f"Force MAE (meV/Å), mean [{pct} % interval] over draws and members, by test set:", ""]
-    table = curve.assign(cell=[_fmt(m, lo, hi) for m, lo, hi in zip(
+    table = curve.assign(cell=[fmt_interval(m, lo, hi) for m, lo, hi in zip(
         curve.force_mae_meV_A, curve.force_mae_meV_A_low, curve.force_mae_meV_A_high)])
     table["set"] = table.method + " " + table.size_label + " (" + table.training_frames.round().astype(int).astype(
         str) + ")"
@@ -213,12 +213,12 @@ def answer(curve, prop, pairs, reference, md, system, level=0.95):
               f"unseen sets and held-out MOMT:", ""]
     if not pairs.empty:
         view = pairs[pairs.test_set.isin([ALL_UNSEEN, "momt_heldout"])]
-        view = view.assign(force=[_fmt(d, lo, hi) for d, lo, hi in zip(
+        view = view.assign(force=[fmt_interval(d, lo, hi) for d, lo, hi in zip(
             view.force_mae_meV_A_diff, view.force_mae_meV_A_low, view.force_mae_meV_A_high)])
         lines += [view[["method", "baseline", "size_label", "test_set", "force", "force_mae_meV_A_rel_pct"]].to_markdown(
             index=False, floatfmt=".1f"), ""]
     lines += [f"Properties: mean absolute error against the EAM over members [{pct} % interval]:", ""]
-    cells = prop.assign(cell=[_fmt(m, lo, hi, 3) for m, lo, hi in zip(prop["mean"], prop.low, prop.high)])
+    cells = prop.assign(cell=[fmt_interval(m, lo, hi, 3) for m, lo, hi in zip(prop["mean"], prop.low, prop.high)])
     cells["set"] = cells.method + " " + cells.size_label
     lines += [cells.pivot(index="set", columns="label", values="cell").to_markdown(), ""]
     ref = reference.iloc[0]

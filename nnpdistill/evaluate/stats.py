@@ -33,9 +33,10 @@ def paired_difference_ci(a, b, level=0.95, resamples=2000, seed=0):
     rng = np.random.default_rng(seed)
     frames = rng.integers(0, a.shape[1], (resamples, a.shape[1]))
 
-    def side(x):  # per resample: the mean over resampled units of each resampled frame's error
+    def side(x):  # per resample: the mean over resampled units, at the resampled frames
         units = rng.integers(0, x.shape[0], (resamples, x.shape[0]))
-        return np.stack([x[u][:, f].mean() for u, f in zip(units, frames)])
+        weights = np.stack([np.bincount(u, minlength=x.shape[0]) for u in units]) / x.shape[0]
+        return np.take_along_axis(weights @ x, frames, axis=1).mean(axis=1)
 
     means = side(a) - side(b)
     tail = 100.0 * (1.0 - level) / 2.0

@@ -183,9 +183,6 @@ def al_round(name):
     return (system, int(match.group(3)), chain) if system in systems else None
 
 
-CHAIN_METHODS = {"alseq": "sequential", "alpool": "pool"}  # the benchmark's chains and their methods
-
-
 def pool_chain(draw):
     """The pool-mode chain of one draw (benchmark.pool.draws): <system>_alpool<r> for the first, as before
     draws existed, <system>_alpool_d<k>_<r> for the others."""
@@ -224,7 +221,7 @@ def chain_active(chain):
     """The active settings of a benchmark chain: the main chain's, in its mode (pool: benchmark.pool's start,
     budget, candidates, diversity and uncertainty, if given, each round filled to its budget)."""
     active = dict(settings_without("active", "systems", "epochs", "steps", "warm_start", "baselines", "test_frames"),
-                  mode="pool" if is_pool_chain(chain) else CHAIN_METHODS[chain])
+                  mode="pool" if is_pool_chain(chain) else "sequential")
     if is_pool_chain(chain):
         pool = config["benchmark"]["pool"]
         active.update(start_frames=pool["start_frames"], budget=pool["budget"], candidates=pool["candidates"],
