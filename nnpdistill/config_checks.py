@@ -7,8 +7,10 @@ from .potential import check_config as check_potentials
 
 
 def al_rounds(config):
-    """Rounds after the start: one per cascade level, or one per chunk after the first."""
+    """Rounds after the start: one per cascade level, one per chunk after the first, or active.rounds (pool)."""
     active = config["active"]
+    if active["mode"] == "pool":
+        return active["rounds"]
     return len(config["distill"]["delta_o"]) if active["mode"] == "cascade" else active["chunks"] - 1
 
 
@@ -38,11 +40,15 @@ def _check_training(config):
     for name in config["active"]["systems"]:
         if name not in config["distill"]["systems"]:
             errors.append(f"active.systems: '{name}' is not distilled (distill.systems)")
-    if config["active"]["systems"] and config["train"]["ensemble_size"] < 2:
-        errors.append(f"train.ensemble_size: active learning (active.systems: {config['active']['systems']}) picks "
-                      "frames by the spread of an ensemble's predictions, which one member cannot have; set it to 2 "
-                      "or more (the paper: 5), or active.systems: []")
     active = config["active"]
+    round_members = active.get("members") or config["train"]["ensemble_size"]
+    if active["systems"] and round_members < 2 and active["uncertainty"] != "maxvol":
+        key = "active.members" if active.get("members") else "train.ensemble_size"
+        errors.append(f"{key}: active learning (active.systems: {active['systems']}) picks frames by the spread "
+                      f"of an ensemble's predictions (active.uncertainty: {active['uncertainty']}), which one member "
+                      "cannot have; set it to 2 or more (the paper: 5), use uncertainty: maxvol, or active.systems: []")
+    if active["mode"] == "pool" and active["budget"] == 0:
+        errors.append("active.budget: active.mode: pool adds a fixed number of frames a round; set active.budget > 0")
     if active["population"] == "absolute" and active["threshold"] <= 0:
         errors.append("active.threshold: active.population: absolute needs a threshold > 0 (eV for "
                       "uncertainty: energy, eV/A for force)")

@@ -1,13 +1,14 @@
 """The benchmark's answer: learning curves per test set with 95 % intervals over draws and members, the
 properties of every member against the EAM's, MD stability, and the paired bootstrap over test frames of each
-selection against random at equal size. Writes the tables, the figure and summary.md (a section of the report)."""
+selection against random (and farthest-point) at equal size, and each active-learning set against the target
+(benchmark.target). Writes the tables, the figure and summary.md (a section of the report)."""
 
 import logging
 
 import pandas as pd
 
 from nnpdistill import figures, logs, tables
-from nnpdistill.evaluate.learning_curve import answer, curves, label_sets, paired, property_summary
+from nnpdistill.evaluate.learning_curve import answer, curves, label_sets, paired, property_summary, target
 
 logs.to_file(snakemake.log[0])
 p = snakemake.params
@@ -26,7 +27,9 @@ tables.write_csv(curve, snakemake.output.curves)
 tables.write_csv(prop, snakemake.output.properties)
 tables.write_csv(pairs, snakemake.output.paired)
 figures.learning_curves(curve, snakemake.output.figure, snakemake.wildcards.system)
-text = answer(curve, prop, pairs, reference, md, snakemake.wildcards.system, p.level)
+goal = dict(better_by=p.target["better_by"], full_within=p.target["full_within"])
+tables.write_csv(target(curve, prop, pairs, **goal), snakemake.output.target)
+text = answer(curve, prop, pairs, reference, md, snakemake.wildcards.system, p.level, **goal)
 with open(snakemake.output.summary, "w") as out:
     out.write(text)
 logging.info("\n%s", text)

@@ -101,6 +101,10 @@ def test_benchmark_tables_carry_intervals_over_draws_and_members(bench_run):
     assert "At equal size" in summary and "paired bootstrap" in summary and "sequential-mode" in summary
     assert "pool-mode active-learning set's force MAE over the unseen sets" in summary
     assert "than farthest-point sampling's" in summary
+    target = pd.read_csv(folder / "target.csv")  # every active-learning set with a baseline at its size
+    assert {("pool", 8), ("active", "distilled")} <= set(zip(target.method, target.size_label.map(
+        lambda s: int(s) if str(s).isdigit() else s)))
+    assert "#### Against the target" in summary and np.isfinite(target.full_ratio).all()
     assert (bench_run / "results/figures/learning_curves_ni32.png").stat().st_size > 10_000
     again = snakemake(bench_run, config_from("test.yaml", bench_run), "benchmark", "--dry-run")
     assert "Nothing to be done" in again.stdout + again.stderr

@@ -75,6 +75,14 @@ def one_member_with_active_learning(config):
     config["train"]["ensemble_size"] = 1
 
 
+def one_member_rounds_by_energy_spread(config):
+    config["active"]["members"] = 1
+
+
+def pool_mode_without_budget(config):
+    config["active"]["mode"] = "pool"
+
+
 def absolute_threshold_of_zero(config):
     config["active"]["population"] = "absolute"
 
@@ -128,7 +136,11 @@ def test_bad_setting_fails_before_any_job(tmp_path, edit, message):
     (evaluation_of_unknown_set, r"evaluate.models.full.set: 'ni32_gas' is neither a key of train.sets nor a set"),
     (evaluate_unknown_potential, r"evaluate.elements.Nb: 'nb_eam' is not a key of potentials"),
     (one_member_with_active_learning, r"train.ensemble_size: active learning \(active.systems: \['ni32'\]\) picks "
-                                      r"frames by the spread of an ensemble's predictions, which one member cannot"),
+                                      r"frames by the spread of an ensemble's predictions \(active.uncertainty: "
+                                      r"energy\), which one member cannot"),
+    (one_member_rounds_by_energy_spread, r"active.members: active learning \(active.systems: \['ni32'\]\) picks "
+                                         r"frames by the spread .*\(active.uncertainty: energy\)"),
+    (pool_mode_without_budget, r"active.budget: active.mode: pool adds a fixed number of frames a round"),
     (absolute_threshold_of_zero, r"active.threshold: active.population: absolute needs a threshold > 0"),
     (diversity_without_budget, r"active.budget: active.diversity: fps chooses among the uncertain frames"),
     (pool_size_out_of_reach, r"benchmark.sizes: \[8\] cannot be reached by the pool chain, which holds "
@@ -253,3 +265,17 @@ def test_a_one_member_pool_chain_grades_by_maxvol(tmp_path):
     config = yaml.safe_load(config_from("test.yaml", tmp_path, edit).read_text())
     validate(config, REPO / "config" / "schema.yaml")
     assert not [line for line in problems(config) if "benchmark.pool" in line]
+
+
+def test_one_member_rounds_grade_by_maxvol(tmp_path):
+    from snakemake.utils import validate
+
+    from nnpdistill.config_checks import problems
+    from tests.conftest import REPO
+
+    def edit(config):
+        config["active"].update(members=1, uncertainty="maxvol")
+
+    config = yaml.safe_load(config_from("test.yaml", tmp_path, edit).read_text())
+    validate(config, REPO / "config" / "schema.yaml")
+    assert not [line for line in problems(config) if "members" in line or "ensemble_size" in line]

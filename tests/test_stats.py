@@ -98,3 +98,51 @@ def test_benchmark_sets_hold_the_distilled_size_only_beside_the_active_set():
         "ni32_lc_pool_50_d0", "ni32_lc_pool_50_d1", "ni32_lc_pool_75_d0", "ni32_lc_pool_75_d1"]
     assert set_names("ni32", ["fps", "grid"], [50], 3, fps_draws=2) == [
         "ni32_lc_fps_50_d0", "ni32_lc_fps_50_d1", "ni32_lc_grid_50_d0"]
+
+
+def _curve_row(method, size, mean, low, high, frames):
+    return {"method": method, "size_label": size, "test_set": "unseen (all)", "training_frames": frames,
+            "force_mae_meV_A": mean, "force_mae_meV_A_low": low, "force_mae_meV_A_high": high}
+
+
+def test_target_needs_the_gain_apart_intervals_and_the_full_pool_on_both_measures():
+    """pool 100 is 25 % under the better baseline (fps, not random) with intervals apart on force and sum |dl_b|,
+    and within 10 % of the full pool: met. pool 200 has the gain but touching intervals; pool 300 is apart but
+    only 10 % better; active is good on force but not on geometry."""
+    import pandas as pd
+
+    from nnpdistill.evaluate.learning_curve import _target_lines, target
+
+    curve = pd.DataFrame([
+        _curve_row("full", "pool", 7.0, 6.8, 7.2, 1000),
+        _curve_row("random", "100", 12.0, 11.0, 13.0, 100), _curve_row("fps", "100", 10.0, 9.5, 10.5, 100),
+        _curve_row("pool", "100", 7.5, 7.0, 8.0, 100),
+        _curve_row("random", "200", 11.0, 10.0, 12.0, 200), _curve_row("fps", "200", 10.0, 8.0, 12.0, 200),
+        _curve_row("pool", "200", 7.5, 6.0, 8.0, 200),
+        _curve_row("random", "300", 10.0, 9.8, 10.2, 300), _curve_row("pool", "300", 9.0, 8.9, 9.1, 300),
+        _curve_row("random", "distilled", 10.0, 9.8, 10.2, 500), _curve_row("active", "distilled", 7.0, 6.9, 7.1, 500),
+        {**_curve_row("pool", "100", 1.0, 1.0, 1.0, 100), "test_set": "momt_heldout"},
+    ])
+    dlb = [("random", "100", 0.05), ("fps", "100", 0.02), ("pool", "100", 0.01), ("random", "200", 0.05),
+           ("fps", "200", 0.02), ("pool", "200", 0.01), ("random", "300", 0.05), ("pool", "300", 0.01),
+           ("random", "distilled", 0.02), ("active", "distilled", 0.03)]
+    prop = pd.DataFrame([{"method": m, "size_label": s, "property": "sum_abs_dlb_A", "mean": v, "low": 0.9 * v,
+                          "high": 1.1 * v} for m, s, v in dlb])
+    pairs = pd.DataFrame([{"method": m, "baseline": b, "size_label": s, "test_set": "unseen (all)",
+                           "force_mae_meV_A_rel_pct": pct} for m, b, s, pct in (
+        ("pool", "fps", "100", -25.0), ("pool", "random", "100", -37.5), ("pool", "fps", "200", -25.0),
+        ("pool", "random", "300", -10.0), ("active", "random", "distilled", -30.0))])
+    table = target(curve, prop, pairs).set_index(["method", "size_label"])
+    assert table.loc[("pool", "100")].force_baseline == "fps" and table.loc[("pool", "100")].met
+    assert table.loc[("pool", "100")].full_ratio == pytest.approx(7.5 / 7.0)
+    assert not table.loc[("pool", "200")].force_apart and not table.loc[("pool", "200")].met
+    assert table.loc[("pool", "300")].force_apart and not table.loc[("pool", "300")].force_met
+    active = table.loc[("active", "distilled")]
+    assert active.force_met and active.full_met and not active.dlb_met and not active.met
+    text = "\n".join(_target_lines(target(curve, prop, pairs), 95, 0.2, 0.1))
+    assert "Met by pool-mode active learning at 100 frames" in text and "200" not in text.split("\n")[2]
+    slower = curve.assign(force_mae_meV_A=curve.force_mae_meV_A.where(curve.method != "full", 6.0))
+    assert not target(slower, prop, pairs).set_index(["method", "size_label"]).loc[("pool", "100")].met  # 7.5 > 1.1 x 6
+    no_full = target(curve[curve.method != "full"], prop, pairs)
+    assert not no_full.met.any()
+    assert "full pool was not benchmarked" in "\n".join(_target_lines(no_full, 95, 0.2, 0.1))

@@ -244,6 +244,44 @@ def test_sequential_mode_rounds_take_consecutive_chunks(test_run, tmp_path):
     assert set(crystal[added_1].tolist()) == set(crystal[chunks[1]].tolist())
 
 
+def test_pool_mode_main_chain_grows_a_farthest_point_start_by_a_budget_a_round(test_run, tmp_path):
+    """active.mode: pool in the main run: round 0 is the farthest-point set of start_frames pool frames; each of
+    active.rounds rounds scores `candidates` unchosen pool frames with one maxvol-graded member trained from
+    scratch and adds exactly `budget` of them; the held-out block stays out."""
+    from snakemake.utils import validate
+
+    from nnpdistill.nnp.model import AEVSettings
+    from nnpdistill.select.active import training_pool
+    from nnpdistill.select.baselines import farthest_point_frames
+
+    def pool(config):
+        config["active"].update(mode="pool", start_frames=4, rounds=2, budget=2, candidates=20, members=1,
+                                uncertainty="maxvol", diversity="fps", warm_start=False, steps=20)
+
+    test_run = shutil.copytree(test_run, tmp_path / "run", symlinks=True)
+    config = config_from("test.yaml", tmp_path, pool)
+    result = snakemake(test_run, config, "results/ni32/active/rounds.csv")
+    assert result.returncode == 0, result.stderr
+    rounds = pd.read_csv(test_run / "results/ni32/active/rounds.csv")
+    assert list(rounds.training_size) == [4, 6, 8] and list(rounds.added.iloc[1:]) == [2, 2]
+    assert (rounds.candidates_from.iloc[1:] == "pool").all() and (rounds.candidates.iloc[1:] == 20).all()
+    assert (rounds.uncertainty.iloc[1:] == "maxvol grade").all()
+    for r in range(3):  # one member a round (active.members), trained from scratch
+        assert (test_run / f"results/train/ni32_al{r}/member0/model.pt").exists()
+        assert not (test_run / f"results/train/ni32_al{r}/member1").exists()
+    momt = dataset.read(test_run / "results/ni32/momt.h5")
+    distilled = dataset.read(test_run / "results/ni32/active/distilled.h5")
+    chosen = distilled.extras["source_index"]
+    assert len(set(chosen.tolist())) == 8 and set(chosen.tolist()) <= set(training_pool(len(momt), 0.1).tolist())
+    settings = yaml.safe_load(config.read_text())
+    validate(settings, REPO / "config" / "schema.yaml")  # fills in the schema's defaults
+    aev = AEVSettings(**settings["train"]["aev"])
+    start = farthest_point_frames(momt, training_pool(len(momt), 0.1), 4, aev)
+    np.testing.assert_array_equal(np.sort(chosen[distilled.extras["al_round"] == 0]), np.sort(start))
+    again = snakemake(test_run, config, "results/ni32/active/rounds.csv", "--dry-run")
+    assert "Nothing to be done" in again.stdout + again.stderr
+
+
 def test_evaluation_tables_translated_data_and_training_speed(test_run):
     reference = pd.read_csv(test_run / "results/tables/relax_reference.csv").set_index(["element", "structure"])
     s6 = pd.read_csv(test_run / "results/tables/table_s6.csv")

@@ -188,7 +188,95 @@ def _verdict(curve, pairs, method, size, what, pct, baseline="random"):
             f"meV/atom.")
 
 
-def answer(curve, prop, pairs, reference, md, system, level=0.95):
+SELECTIONS = {"pool": "pool-mode active learning", "active": "the distilled set", "sequential": "sequential mode"}
+
+
+def target(curve, prop, pairs, better_by=0.20, full_within=0.10):
+    """Issue 15's target for each active-learning set that has random or fps beside it at its size: its force MAE
+    over the unseen sets and its Table S6 sum |dl_b| at least `better_by` under the better baseline's (for each
+    measure, the baseline with the lower mean), with the intervals of the means apart, and its force MAE within
+    `full_within` of the full pool's. One row per set; NaN where a measure is missing."""
+    unseen = curve[curve.test_set == ALL_UNSEEN].set_index(["method", "size_label"])
+    dlb = prop[prop.property == "sum_abs_dlb_A"].set_index(["method", "size_label"])
+    full = unseen.loc[("full", "pool")].force_mae_meV_A if ("full", "pool") in unseen.index else float("nan")
+    rows = []
+    for method, size in unseen.index:
+        baselines = [b for b in ("random", "fps") if (b, size) in unseen.index]
+        if method not in SELECTIONS or not baselines:
+            continue
+        sel = unseen.loc[(method, size)]
+        best = min(baselines, key=lambda b: unseen.loc[(b, size)].force_mae_meV_A)
+        base = unseen.loc[(best, size)]
+        pair = pairs[(pairs.method == method) & (pairs.baseline == best) & (pairs.size_label == size) &
+                     (pairs.test_set == ALL_UNSEEN)]
+        change = float(pair.force_mae_meV_A_rel_pct.iloc[0]) if len(pair) else float("nan")
+        row = {"method": method, "size_label": size, "frames": sel.training_frames, "force_mae_meV_A": sel.force_mae_meV_A,
+               "force_low": sel.force_mae_meV_A_low, "force_high": sel.force_mae_meV_A_high, "force_baseline": best,
+               "baseline_force_mae_meV_A": base.force_mae_meV_A, "baseline_force_low": base.force_mae_meV_A_low,
+               "baseline_force_high": base.force_mae_meV_A_high, "force_change_pct": change,
+               "force_apart": bool(sel.force_mae_meV_A_high < base.force_mae_meV_A_low)}
+        row["force_met"] = bool(change <= -100 * better_by and row["force_apart"])
+        dlb_bases = [b for b in baselines if (b, size) in dlb.index]
+        if (method, size) in dlb.index and dlb_bases:
+            d_sel = dlb.loc[(method, size)]
+            d_best = min(dlb_bases, key=lambda b: dlb.loc[(b, size)]["mean"])
+            d_base = dlb.loc[(d_best, size)]
+            row.update(dlb_A=d_sel["mean"], dlb_low=d_sel.low, dlb_high=d_sel.high, dlb_baseline=d_best,
+                       baseline_dlb_A=d_base["mean"], baseline_dlb_low=d_base.low, baseline_dlb_high=d_base.high,
+                       dlb_change_pct=100 * (d_sel["mean"] / d_base["mean"] - 1) if d_base["mean"] else float("nan"),
+                       dlb_apart=bool(d_sel.high < d_base.low))
+            row["dlb_met"] = bool(row["dlb_change_pct"] <= -100 * better_by and row["dlb_apart"])
+        else:
+            row.update(dlb_met=False)
+        row["full_force_mae_meV_A"] = full
+        row["full_ratio"] = sel.force_mae_meV_A / full
+        row["full_met"] = bool(row["full_ratio"] <= 1 + full_within)
+        row["met"] = row["force_met"] and row["dlb_met"] and row["full_met"]
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _target_lines(table, pct, better_by, full_within):
+    """Markdown: the target in words, whether any set meets it, and the table behind."""
+    if table.empty:
+        return []
+    goal = (f"at least {100 * better_by:.0f} % under the better of random and farthest-point at equal size on the "
+            f"unseen force MAE and on Table S6's Σ|Δl_b|, {pct} % intervals apart, and within "
+            f"{100 * full_within:.0f} % of the full pool's unseen force MAE")
+    met = table[table.met]
+    verdict = ("Met by " + ", ".join(f"{SELECTIONS[m]} at {f:.0f} frames" for m, f in zip(met.method, met.frames))
+               if len(met) else "**Not met by any selection benchmarked.**")
+    lines = ["#### Against the target", "", f"Target: {goal}. {verdict}"]
+    full = table.full_force_mae_meV_A.iloc[0]
+    if full == full:  # the full pool was benchmarked: how far under it the target lies
+        need = [(1 - better_by) * b / full - 1 for b in table.baseline_force_mae_meV_A]
+        lines[-1] += (f" The full pool's unseen force MAE is {full:.1f} meV/Å; {100 * better_by:.0f} % under the "
+                      f"better baseline is {100 * min(need):+.0f} to {100 * max(need):+.0f} % of it at these sizes.")
+    else:
+        lines[-1] += " The full pool was not benchmarked (benchmark.methods), so no set can meet its part."
+
+    def cell(mean, low, high, digits=1):
+        return fmt_interval(mean, low, high, digits) if mean == mean else ""
+
+    view = pd.DataFrame({
+        "set": [f"{m} {s}" for m, s in zip(table.method, table.size_label)],
+        "frames": table.frames.round().astype(int),
+        "force (meV/Å)": [cell(*v) for v in zip(table.force_mae_meV_A, table.force_low, table.force_high)],
+        "better baseline": [f"{b} " + cell(*v) for b, *v in zip(table.force_baseline, table.baseline_force_mae_meV_A,
+                                                                table.baseline_force_low, table.baseline_force_high)],
+        "change (paired)": [f"{c:+.0f} %" for c in table.force_change_pct],
+        "Σ\\|Δl_b\\| (Å)": [cell(*v, digits=3) for v in zip(table.get("dlb_A", table.frames * float("nan")),
+                                                         table.get("dlb_low", table.frames * float("nan")),
+                                                         table.get("dlb_high", table.frames * float("nan")))],
+        "vs its better baseline": [f"{c:+.0f} %" if c == c else "" for c in
+                                   table.get("dlb_change_pct", table.frames * float("nan"))],
+        "/ full pool": [f"{r:.2f}" if r == r else "" for r in table.full_ratio],
+        "met": ["yes" if m else "no" for m in table.met],
+    })
+    return lines + ["", view.to_markdown(index=False), ""]
+
+
+def answer(curve, prop, pairs, reference, md, system, level=0.95, better_by=0.20, full_within=0.10):
     """Markdown: the one-sentence answer at the distilled size (and at the sequential chain's), then the tables
     behind it."""
     pct = int(round(100 * level))
@@ -203,6 +291,7 @@ def answer(curve, prop, pairs, reference, md, system, level=0.95):
           for baseline in ("random", "fps")])]
     lines += [s for s in sentences if s] or [
         "The benchmark has no active-learning set at the distilled size (benchmark.methods)."]
+    lines += [""] + _target_lines(target(curve, prop, pairs, better_by, full_within), pct, better_by, full_within)
     lines += ["", f"Force MAE (meV/Å), mean [{pct} % interval] over draws and members, by test set:", ""]
     table = curve.assign(cell=[fmt_interval(m, lo, hi) for m, lo, hi in zip(
         curve.force_mae_meV_A, curve.force_mae_meV_A_low, curve.force_mae_meV_A_high)])

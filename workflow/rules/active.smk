@@ -11,8 +11,9 @@ rule al_start:
     wildcard_constraints:
         system=_choice(config["active"]["systems"]),
     params:
-        active=settings_without("active", "systems", "epochs", "steps", "warm_start", "baselines", "test_frames"),
+        active=main_active(),
         chain="al",
+        **pool_mode_params(rounds=al_rounds(), aev=config["train"]["aev"]),
     log:
         "results/logs/active/{system}_al0.log",
     benchmark:
@@ -40,8 +41,9 @@ rule al_select:
         system=_choice(config["active"]["systems"]),
         round=r"[1-9]\d*",
     params:
-        active=settings_without("active", "systems", "epochs", "steps", "warm_start", "baselines", "test_frames"),
+        active=main_active(),
         chain="al",
+        **pool_mode_params(seed=config["seed"]),  # the candidate samples
         crystallinity_fraction=config["crystallinity_fraction"],  # active.coverage's classes
     log:
         "results/logs/active/{system}_al{round}.log",

@@ -237,6 +237,7 @@ rule lc_summary:
         properties="results/benchmark/{system}/properties.csv",
         paired="results/benchmark/{system}/paired.csv",
         summary="results/benchmark/{system}/summary.md",
+        target="results/benchmark/{system}/target.csv",
         figure=report("results/figures/learning_curves_{system}.png", category="Benchmark"),
     wildcard_constraints:
         system=_choice(config["benchmark"]["systems"]),
@@ -244,6 +245,7 @@ rule lc_summary:
         sets=lambda wc: lc_sets(wc.system),
         level=config["benchmark"]["level"],
         resamples=config["benchmark"]["resamples"],
+        target=config["benchmark"]["target"],
         seed=config["seed"],
     log:
         "results/logs/benchmark/{system}_summary.log",

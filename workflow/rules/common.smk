@@ -217,10 +217,36 @@ def chain_rounds(chain):
     return max(0, (max(config["benchmark"]["sizes"]) - pool["start_frames"]) // pool["budget"])
 
 
+POOL_ONLY = ("start_frames", "rounds", "candidates")
+
+
+def active_rules():
+    """The active section as the selection jobs' params: less the keys that change no selection (training, later
+    stages) and, outside pool mode, pool mode's own, so that editing them reruns nothing."""
+    pool_keys = () if config["active"]["mode"] == "pool" else POOL_ONLY
+    return settings_without("active", "systems", "epochs", "steps", "warm_start", "baselines", "test_frames",
+                            "members", *pool_keys)
+
+
+def main_active():
+    """The main chain's selection settings; in pool mode each round is filled to its budget, as the benchmark's
+    pool chain's are."""
+    active = active_rules()
+    if active["mode"] == "pool":
+        active["fill"] = True
+    return active
+
+
+def pool_mode_params(**params):
+    """Params only the main chain's pool mode reads: none in the other modes, so that their jobs' params (and
+    Snakemake's params trigger) stay as they were."""
+    return params if config["active"]["mode"] == "pool" else {}
+
+
 def chain_active(chain):
     """The active settings of a benchmark chain: the main chain's, in its mode (pool: benchmark.pool's start,
     budget, candidates, diversity and uncertainty, if given, each round filled to its budget)."""
-    active = dict(settings_without("active", "systems", "epochs", "steps", "warm_start", "baselines", "test_frames"),
+    active = dict({k: v for k, v in active_rules().items() if k not in POOL_ONLY},
                   mode="pool" if is_pool_chain(chain) else "sequential")
     if is_pool_chain(chain):
         pool = config["benchmark"]["pool"]
@@ -317,6 +343,8 @@ def members(name=None):
     found = al_round(name) if name else None
     if found and is_pool_chain(found[2]):
         return range(config["benchmark"]["pool"]["members"])
+    if found and found[2] == "al" and config["active"]["members"]:
+        return range(config["active"]["members"])
     return range(config["train"]["ensemble_size"])
 
 
