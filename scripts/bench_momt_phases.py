@@ -96,6 +96,13 @@ def summary(name, seed, config, settings, data, trace, learn_start, produce_star
     }
 
 
+def failed_row(run, error):
+    """A run that raised (e.g. a production short of momt.min_phase_changes after its retries) is a row too: the
+    every-seed targets count it."""
+    name, seed = run[0], run[1]
+    return {"system": name, "seed": seed, "error": f"{type(error).__name__}: {error}"}
+
+
 def from_results(name, config, results):
     """The row of a system that a workflow run (its config's seed) already sampled: results/<name>/momt.h5 and
     momt_bias.npz; wall_s from its job benchmark."""
@@ -136,7 +143,8 @@ def main():
         runs = [(name, base + k, args.order_parameter, args.config, args.workdir)
                 for k in range(args.seeds) for name in args.systems]
         with ProcessPoolExecutor(args.jobs) as pool:
-            rows = list(pool.map(one_run, runs))
+            futures = [pool.submit(one_run, run) for run in runs]
+        rows = [failed_row(run, f.exception()) if f.exception() else f.result() for run, f in zip(runs, futures)]
     table = pd.DataFrame(rows)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(args.out, index=False)
