@@ -144,7 +144,8 @@ def main():
                 for k in range(args.seeds) for name in args.systems]
         with ProcessPoolExecutor(args.jobs) as pool:
             futures = [pool.submit(one_run, run) for run in runs]
-        rows = [failed_row(run, f.exception()) if f.exception() else f.result() for run, f in zip(runs, futures)]
+        errors = [f.exception() for f in futures]
+        rows = [failed_row(run, e) if e else f.result() for run, f, e in zip(runs, futures, errors)]
     table = pd.DataFrame(rows)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(args.out, index=False)

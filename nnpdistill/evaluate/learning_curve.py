@@ -188,6 +188,8 @@ def _verdict(curve, pairs, method, size, what, pct, baseline="random"):
             f"meV/atom.")
 
 
+DLB_COLUMNS = ("dlb_A", "dlb_low", "dlb_high", "baseline_dlb_A", "baseline_dlb_low", "baseline_dlb_high",
+               "dlb_change_pct")
 SELECTIONS = {"pool": "pool-mode active learning", "active": "the distilled set", "sequential": "sequential mode"}
 
 
@@ -226,8 +228,8 @@ def target(curve, prop, pairs, better_by=0.20, full_within=0.10):
                        dlb_change_pct=100 * (d_sel["mean"] / d_base["mean"] - 1) if d_base["mean"] else float("nan"),
                        dlb_apart=bool(d_sel.high < d_base.low))
             row["dlb_met"] = bool(row["dlb_change_pct"] <= -100 * better_by and row["dlb_apart"])
-        else:
-            row.update(dlb_met=False)
+        else:  # no geometry to judge: the columns stay, empty
+            row.update({key: float("nan") for key in DLB_COLUMNS}, dlb_baseline="", dlb_apart=False, dlb_met=False)
         row["full_force_mae_meV_A"] = full
         row["full_ratio"] = sel.force_mae_meV_A / full
         row["full_met"] = bool(row["full_ratio"] <= 1 + full_within)
@@ -265,11 +267,8 @@ def _target_lines(table, pct, better_by, full_within):
         "better baseline": [f"{b} " + cell(*v) for b, *v in zip(table.force_baseline, table.baseline_force_mae_meV_A,
                                                                 table.baseline_force_low, table.baseline_force_high)],
         "change (paired)": [f"{c:+.0f} %" for c in table.force_change_pct],
-        "Σ\\|Δl_b\\| (Å)": [cell(*v, digits=3) for v in zip(table.get("dlb_A", table.frames * float("nan")),
-                                                         table.get("dlb_low", table.frames * float("nan")),
-                                                         table.get("dlb_high", table.frames * float("nan")))],
-        "vs its better baseline": [f"{c:+.0f} %" if c == c else "" for c in
-                                   table.get("dlb_change_pct", table.frames * float("nan"))],
+        "Σ\\|Δl_b\\| (Å)": [cell(*v, digits=3) for v in zip(table.dlb_A, table.dlb_low, table.dlb_high)],
+        "vs its better baseline": [f"{c:+.0f} %" if c == c else "" for c in table.dlb_change_pct],
         "/ full pool": [f"{r:.2f}" if r == r else "" for r in table.full_ratio],
         "met": ["yes" if m else "no" for m in table.met],
     })
