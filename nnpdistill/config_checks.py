@@ -127,6 +127,12 @@ def _check_benchmark(config):
         if pool["members"] < 2 and uncertainty != "maxvol":
             errors.append(f"benchmark.pool.members: {pool['members']} member has no spread to score by; the "
                           f"{uncertainty} uncertainty needs 2 or more (only maxvol works with one)")
+    if "paper" in bench["methods"]:
+        paper = bench["paper"]
+        n = paper["members"] or config["train"]["ensemble_size"]
+        if n < 2 and paper["uncertainty"] != "maxvol":
+            errors.append(f"benchmark.paper.members: {n} member (0: train.ensemble_size) has no spread to score "
+                          f"by; the {paper['uncertainty']} uncertainty needs 2 or more")
     return errors
 
 

@@ -104,6 +104,21 @@ def _relaxation(path, title):
     return f"## {title}\n\n" + table_md(table[keep], 5) + "\n"
 
 
+def _selection(active):
+    """One paragraph: which selection made the distilled set, and whether it is the paper's."""
+    if active["mode"] == "pool":
+        how = (f"Pool mode (beyond the paper): {active['start_frames']} farthest-point frames of the MOMT pool, then "
+               f"{active['rounds']} rounds each scoring {active['candidates'] or 'all'} unchosen frames by the "
+               f"{active['uncertainty']} uncertainty and adding {active['budget']}.")
+    else:
+        how = f"{active['mode'].capitalize()} mode by the {active['uncertainty']} uncertainty."
+    paper = active["mode"] == "cascade" and active["uncertainty"] == "energy"
+    return how + (" This is the paper's selection (Note 4)." if paper else " This is not the paper's selection "
+                  "(Note 4's cascade by the atomic-energy spread), which `make benchmark` trains beside it.") + (
+        " Whether a selection beats random and farthest-point sampling at equal size is the benchmark's question: "
+        "its answer is in this report once `make benchmark` has run.")
+
+
 def build(config, inputs, base):
     """The report's markdown. inputs: {name: path or list of paths} of the files to show; base: the folder the
     report is written to (figure links are relative to it)."""
@@ -123,7 +138,8 @@ def build(config, inputs, base):
     if get("table_s3"):
         parts.append(_table_s3(get("table_s3")))
     for path in get("rounds", []):
-        parts.append(f"## Active learning: {Path(path).parent.parent.name}\n\n" + table_md(pd.read_csv(path)) + "\n")
+        parts.append(f"## Active learning: {Path(path).parent.parent.name}\n\n{_selection(config['active'])}\n\n"
+                     + table_md(pd.read_csv(path)) + "\n")
     for path in get("active_figures", []):
         parts.append(figure_md(path, "Distilled frames on (O, H) and training-set size per round", base))
     for path, figure in zip(get("comparison", []), get("comparison_figures", [])):

@@ -1,8 +1,9 @@
 """A learning-curve training set: `size` frames of the MOMT pool (every frame but the held-out block) chosen by
 `method`: random (one draw per seed), fps (farthest-point sampling on mean AEVs), grid (the (O, H) grid
 reduction alone at the delta_o giving that size), active (the distilled set), sequential (the last round of the
-sequential-mode chain), pool (the round of the pool-mode chain with that size) or full (the whole pool).
-size: a number of frames, "distilled" (the distilled set's size), "sequential" (that chain's) or "pool"."""
+sequential-mode chain), paper (the last round of the paper's chain), pool (the round of the pool-mode chain with
+that size) or full (the whole pool). size: a number of frames, "distilled" (the distilled set's size), "sequential"
+or "paper" (that chain's) or "pool"."""
 
 import logging
 
@@ -22,7 +23,7 @@ held = holdout(len(momt), snakemake.params.holdout_fraction)
 pool = np.setdiff1d(np.arange(len(momt)), held)
 distilled = dataset.read(snakemake.input.distilled) if snakemake.input.get("distilled") else None
 chain = dataset.read(snakemake.input.chain) if snakemake.input.get("chain") else None
-named = {"pool": pool, "distilled": distilled, "sequential": chain}
+named = {"pool": pool, "distilled": distilled, "sequential": chain, "paper": chain}
 n = len(named[size]) if size in named else int(size)
 if n > len(pool):
     raise ValueError(f"benchmark.sizes: {n} frames asked of a pool of {len(pool)} ({snakemake.input.momt})")
@@ -40,7 +41,10 @@ elif method == "grid":
     chosen, extra = pool[kept], {"delta_o": delta_o}
 elif method == "active":
     chosen = np.sort(distilled.extras["source_index"])
-elif method in ("sequential", "pool"):  # a chain's round of this size
+    if len(chosen) != n:  # a number: the size the main chain's pool mode promised
+        raise ValueError(f"{snakemake.input.distilled} holds {len(chosen)} frames, not {n}: active.mode pool adds "
+                         "active.budget frames a round only while the pool has that many left")
+elif method in ("sequential", "paper", "pool"):  # a chain's round of this size
     chosen = np.sort(chain.extras["source_index"])
     if len(chosen) != n:
         raise ValueError(f"{snakemake.input.chain} holds {len(chosen)} frames, not {n}: a pool-mode round adds "

@@ -1,4 +1,5 @@
-"""Train one ensemble member (Supplementary Note 2, eq. 3): its own split and seed, checkpoints every epoch."""
+"""Train one ensemble member (Supplementary Note 2, eq. 3): its own split and seed, checkpoints as it goes
+(train.checkpoint_seconds)."""
 
 import logging
 import shutil
@@ -17,8 +18,10 @@ stream = logs.to_file(snakemake.log[0])
 cfg = snakemake.params.train
 member = int(snakemake.wildcards.member)
 seed = derive_seed(snakemake.params.seed, "train", snakemake.wildcards.set, member)
+# Memory and checkpoint frequency change no result, so they are read from the config and are no params.
 settings = TrainSettings.from_config(cfg, snakemake.threads, cfg["device"],
-                                     cache_gb=snakemake.config["train"]["cache_gb"])
+                                     cache_gb=snakemake.config["train"]["cache_gb"],
+                                     checkpoint_seconds=snakemake.config["train"]["checkpoint_seconds"])
 device = settings.device
 data_set = dataset.read(snakemake.input.data)
 previous = snakemake.input.get("previous")

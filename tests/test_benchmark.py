@@ -7,6 +7,7 @@ import shutil
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from nnpdistill import dataset
 from nnpdistill.nnp.model import AEVSettings
@@ -71,6 +72,19 @@ def test_learning_curve_sets_follow_their_method_and_avoid_the_held_out_block(be
     assert [len(p) for p in second] == [4, 6, 8] and set(second[0]) < set(second[2])
     np.testing.assert_array_equal(sets["ni32_lc_pool_8_d1"], np.sort(second[2]))
     assert (bench_run / "results/benchmark/ni32/alpool_d1_/round2.json").exists()
+    # the paper's chain (benchmark.paper): the main chain's cascade start, its rounds by benchmark.paper's rules and
+    # training, whatever the active section says
+    cascade = [dataset.read(bench_run / f"results/train/ni32_{c}0/data.h5").extras["source_index"]
+               for c in ("al", "alcas")]
+    np.testing.assert_array_equal(*cascade)
+    paper_round = json.loads((bench_run / "results/benchmark/ni32/alcas/round1.json").read_text())
+    assert paper_round["uncertainty"] == "force (eV/A)" and paper_round["candidates_from"].startswith("delta_o")
+    member = torch.load(bench_run / "results/train/ni32_alcas1/member1/model.pt", weights_only=False)
+    assert member["settings_train"]["epochs"] == 1 and member["settings_train"]["steps"] == 0
+    assert len(list((bench_run / "results/train/ni32_alcas1").glob("member*/model.pt"))) == 2
+    last = dataset.read(bench_run / "results/train/ni32_alcas3/data.h5")
+    np.testing.assert_array_equal(sets["ni32_lc_paper_paper_d0"], np.sort(last.extras["source_index"]))
+    assert len(sets["ni32_lc_random_paper_d1"]) == len(sets["ni32_lc_fps_paper_d1"]) == len(last)
 
 
 @pytest.mark.slow
@@ -79,7 +93,7 @@ def test_benchmark_tables_carry_intervals_over_draws_and_members(bench_run):
     curve = pd.read_csv(folder / "learning_curves.csv")
     tests = {"fcc_300K", "vacancy_1000K", "liquid_3000K", "slab111", "momt_heldout", "unseen (all)"}
     assert set(curve.test_set) == tests
-    assert set(curve.method) == {"random", "fps", "grid", "active", "sequential", "pool", "full"}
+    assert set(curve.method) == {"random", "fps", "grid", "active", "sequential", "paper", "pool", "full"}
     random = curve[(curve.method == "random") & (curve.size_label == "8")]
     assert (random.units == 2).all() and (random.draws == 2).all()  # 2 draws x 1 member
     assert (curve[curve.method == "pool"].draws == 2).all()  # benchmark.pool.draws chains
@@ -100,9 +114,9 @@ def test_benchmark_tables_carry_intervals_over_draws_and_members(bench_run):
     summary = (folder / "summary.md").read_text()
     assert "At equal size" in summary and "paired bootstrap" in summary and "sequential-mode" in summary
     assert "pool-mode active-learning set's force MAE over the unseen sets" in summary
-    assert "than farthest-point sampling's" in summary
+    assert "than farthest-point sampling's" in summary and "the paper's active-learning set" in summary
     target = pd.read_csv(folder / "target.csv")  # every active-learning set with a baseline at its size
-    assert {("pool", 8), ("active", "distilled")} <= set(zip(target.method, target.size_label.map(
+    assert {("pool", 8), ("active", "distilled"), ("paper", "paper")} <= set(zip(target.method, target.size_label.map(
         lambda s: int(s) if str(s).isdigit() else s)))
     assert "#### Against the target" in summary and np.isfinite(target.full_ratio).all()
     assert (bench_run / "results/figures/learning_curves_ni32.png").stat().st_size > 10_000

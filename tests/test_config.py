@@ -99,6 +99,10 @@ def one_member_pool_chain(config):  # test.yaml's benchmark has a pool chain
     config["benchmark"]["pool"] = {"start_frames": 4, "budget": 4, "members": 1}
 
 
+def one_member_paper_chain(config):
+    config["benchmark"]["paper"] = {"members": 1}  # test.yaml's benchmark has the paper's chain
+
+
 def delta_o_not_increasing(config):
     config["distill"]["delta_o"] = [0.02, 0.1, 0.05]
 
@@ -147,6 +151,8 @@ def test_bad_setting_fails_before_any_job(tmp_path, edit, message):
                              r"benchmark.pool.start_frames \(4\) plus a whole number of benchmark.pool.budget \(3\)"),
     (one_member_pool_chain, r"benchmark.pool.members: 1 member has no spread to score by; the energy uncertainty "
                             r"needs 2 or more \(only maxvol works with one\)"),
+    (one_member_paper_chain, r"benchmark.paper.members: 1 member \(0: train.ensemble_size\) has no spread to score "
+                             r"by; the energy uncertainty needs 2 or more"),
     (delta_o_not_increasing, r"distill.delta_o: the widths must increase \(finest first\), got \[0.02, 0.1, 0.05\]"),
     (empty_o_range, r"systems.ni32.momt.o_range: empty range \[40.0, -5.0\]"),
     (temperature_outside_band, r"systems.ni32.momt: need t_min_K < temperature_K < t_max_K, got 2500.0 < 2000.0"),

@@ -86,7 +86,7 @@ def test_learning_curve_units_are_draw_member_pairs_and_unseen_sets_are_averaged
     assert held.force_mae_meV_A == pytest.approx(1000 + 1 + 2 + 0.5)
 
 
-def test_benchmark_sets_hold_the_distilled_size_only_beside_the_active_set():
+def test_benchmark_sets_hold_the_distilled_size_only_beside_the_active_set_and_the_paper_chain_at_its_size():
     from nnpdistill.evaluate.learning_curve import set_names
 
     with_active = set_names("ni32", ["random", "fps", "active"], [100], 2)
@@ -98,6 +98,15 @@ def test_benchmark_sets_hold_the_distilled_size_only_beside_the_active_set():
         "ni32_lc_pool_50_d0", "ni32_lc_pool_50_d1", "ni32_lc_pool_75_d0", "ni32_lc_pool_75_d1"]
     assert set_names("ni32", ["fps", "grid"], [50], 3, fps_draws=2) == [
         "ni32_lc_fps_50_d0", "ni32_lc_fps_50_d1", "ni32_lc_grid_50_d0"]
+    # a distilled size known beforehand (pool mode) is one size among the others, not a duplicate of it
+    assert set_names("ni32", ["random", "active"], [25, 100], 1, distilled_size=100) == [
+        "ni32_lc_random_25_d0", "ni32_lc_random_100_d0", "ni32_lc_active_100_d0"]
+    assert set_names("ni32", ["fps", "active"], [25], 1, distilled_size=100) == [
+        "ni32_lc_fps_25_d0", "ni32_lc_fps_100_d0", "ni32_lc_active_100_d0"]
+    # the paper's chain at its own size, with random and fps draws of that size
+    assert set_names("ni32", ["random", "fps", "paper"], [25], 2) == [
+        "ni32_lc_random_25_d0", "ni32_lc_random_25_d1", "ni32_lc_random_paper_d0", "ni32_lc_random_paper_d1",
+        "ni32_lc_fps_25_d0", "ni32_lc_fps_paper_d0", "ni32_lc_paper_paper_d0"]
 
 
 def _curve_row(method, size, mean, low, high, frames):

@@ -315,3 +315,25 @@ def test_ensemble_file_answers_members_best_and_self_energies_and_names_a_file_t
     for name in ("other.pt", "text.pt", "absent.pt"):
         with pytest.raises(ModelFileError, match=str(tmp_path / name)):
             Ensemble.load(tmp_path / name)
+
+
+def test_checkpoint_seconds_spaces_the_checkpoints_without_changing_the_result(tmp_path, monkeypatch):
+    """A small set's epoch is a few steps: checkpoints train.checkpoint_seconds apart (and after the last epoch)
+    instead of after each, and the same weights come out."""
+    data = Data(rattled_frames(20), ("Ni",), AEVSettings())
+    saves, weights = {}, {}
+    original = Trainer.save
+
+    def counting(self):
+        saves[self.s.checkpoint_seconds] = saves.get(self.s.checkpoint_seconds, 0) + 1
+        original(self)
+
+    monkeypatch.setattr(Trainer, "save", counting)
+    for seconds in (0.0, 3600.0):
+        workdir = tmp_path / str(seconds)
+        trainer = Trainer(data, ("Ni",), small_settings(epochs=6, checkpoint_seconds=seconds), 3, workdir,
+                          model_settings=SMALL)
+        weights[seconds] = trainer.run().state_dict()
+        assert torch.load(workdir / "checkpoint.pt", weights_only=False)["epoch"] == 6
+    assert saves == {0.0: 7, 3600.0: 2}  # epoch 0 and every epoch, or epoch 0 and the last
+    assert all(torch.equal(weights[0.0][k], weights[3600.0][k]) for k in weights[0.0])

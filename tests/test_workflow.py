@@ -7,6 +7,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 import yaml
 
 from nnpdistill import dataset
@@ -260,8 +261,14 @@ def test_pool_mode_main_chain_grows_a_farthest_point_start_by_a_budget_a_round(t
 
     test_run = shutil.copytree(test_run, tmp_path / "run", symlinks=True)
     config = config_from("test.yaml", tmp_path, pool)
-    result = snakemake(test_run, config, "results/ni32/active/rounds.csv")
+    result = snakemake(test_run, config, "results/ni32/active/rounds.csv", "results/train/ni32_distilled/ensemble.pt")
     assert result.returncode == 0, result.stderr
+    # active.steps trains the rounds and the distilled set retrained (train.ensemble_size members), not train.epochs
+    for name, n in (("ni32_al1", 1), ("ni32_distilled", 2)):
+        assert list(pd.read_csv(test_run / f"results/train/{name}/ensemble.csv").member) == list(range(n))
+        for k in range(n):
+            record = torch.load(test_run / f"results/train/{name}/member{k}/model.pt", weights_only=False)
+            assert record["settings_train"]["steps"] == 20
     rounds = pd.read_csv(test_run / "results/ni32/active/rounds.csv")
     assert list(rounds.training_size) == [4, 6, 8] and list(rounds.added.iloc[1:]) == [2, 2]
     assert (rounds.candidates_from.iloc[1:] == "pool").all() and (rounds.candidates.iloc[1:] == 20).all()
@@ -277,7 +284,8 @@ def test_pool_mode_main_chain_grows_a_farthest_point_start_by_a_budget_a_round(t
     aev = AEVSettings(**settings["train"]["aev"])
     start = farthest_point_frames(momt, training_pool(len(momt), 0.1), 4, aev)
     np.testing.assert_array_equal(np.sort(chosen[distilled.extras["al_round"] == 0]), np.sort(start))
-    again = snakemake(test_run, config, "results/ni32/active/rounds.csv", "--dry-run")
+    again = snakemake(test_run, config, "results/ni32/active/rounds.csv", "results/train/ni32_distilled/ensemble.pt",
+                      "--dry-run")
     assert "Nothing to be done" in again.stdout + again.stderr
 
 
@@ -316,5 +324,6 @@ def test_elastic_constants_and_the_written_report(test_run):
                     "elastic constants", "Does distillation work?", "MOMT: phases, reweighting and melting"):
         assert heading in report, heading
     assert "NNP (Distilled Data)" in report  # the paper's Table S6 rows stand beside ours
+    assert "Cascade mode by the energy uncertainty. This is the paper's selection (Note 4)." in report
     for link in ("figures/fig_s2_mae.png", "figures/equations_of_state.png"):
         assert f"]({link})" in report and (test_run / "results" / link).exists()

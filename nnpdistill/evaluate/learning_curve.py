@@ -2,8 +2,10 @@
 
 A learning-curve set is named <system>_lc_<method>_<size>_d<draw>: method random, fps, grid, active (the
 distilled set: active learning in the main run's mode), sequential (active learning in sequential mode, a chain
-of its own), pool (active learning from a few farthest-point frames, a fixed budget a round) or full; size a number of frames, "distilled" (the distilled set's size), "sequential" (the
-sequential chain's final size) or "pool" (every frame outside the held-out block); draw the repeat of a random
+of its own), paper (the paper's active learning on the distillation cascade, a chain of its own), pool (active
+learning from a few farthest-point frames, a fixed budget a round) or full; size a number of frames, "distilled"
+(the distilled set's size), "sequential" and "paper" (those chains' final sizes) or "pool" (every frame outside the
+held-out block); draw the repeat of a random
 selection or of the pool chain (0 for the deterministic ones). Every set trains the same way
 (train settings, benchmark.members members). Scores are per member and test frame (scripts/lc_score.py);
 the units of an interval are (draw, member) pairs, so it covers the spread of both selections and trainings.
@@ -15,7 +17,7 @@ import pandas as pd
 
 from .stats import mean_ci, paired_difference_ci
 
-NAME = re.compile(r"(?P<system>.+)_lc_(?P<method>[a-z]+)_(?P<size_label>\d+|distilled|sequential|pool)_d(?P<draw>\d+)")
+NAME = re.compile(r"(?P<system>.+)_lc_(?P<method>[a-z]+)_(?P<size_label>\d+|distilled|sequential|paper|pool)_d(?P<draw>\d+)")
 ALL_UNSEEN = "unseen (all)"
 PROPERTIES = {  # column of the properties table: its label in the summary
     "sum_abs_dlb_A": "Σ|Δl_b| (Å)",
@@ -35,26 +37,32 @@ def set_name(system, method, size, draw):
     return f"{system}_lc_{method}_{size}_d{draw}"
 
 
-def set_names(system, methods, sizes, draws, pool_start=None, pool_draws=1, fps_draws=1):
+def set_names(system, methods, sizes, draws, pool_start=None, pool_draws=1, fps_draws=1, distilled_size=None):
     """Every training set of a benchmark: random at each size (and the distilled size) in `draws` draws; fps
-    likewise in `fps_draws` (from different first frames); grid at each size (and the distilled size) once; active at the distilled size; sequential at its own size,
-    with random draws of that size to compare with; pool at each size above its chain's start (pool_start
+    likewise in `fps_draws` (from different first frames); grid at each size (and the distilled size) once; active
+    at the distilled size; sequential and paper at their own sizes, with random draws (and for paper fps draws) of
+    that size to compare with; pool at each size above its chain's start (pool_start
     frames), once per chain (pool_draws); full on the whole pool. The distilled size is there only to compare the active set with, so only
-    when methods include active."""
+    when methods include active; when it is known beforehand (distilled_size: the main chain in pool mode) it is
+    that number, one size among the others, rather than "distilled"."""
     sizes = [str(s) for s in sizes]
     distilled = ["distilled"] if "active" in methods else []
-    random_sizes = [*sizes, *distilled] + (["sequential"] if "sequential" in methods else [])
+    if distilled and distilled_size:
+        distilled = [] if str(distilled_size) in sizes else [str(distilled_size)]
+    paper = ["paper"] if "paper" in methods else []
+    random_sizes = [*sizes, *distilled, *paper] + (["sequential"] if "sequential" in methods else [])
     out = []
     for method in methods:
         if method == "random":
             out += [set_name(system, method, s, d) for s in random_sizes for d in range(draws)]
-        elif method in ("fps", "grid"):
-            out += [set_name(system, method, s, d) for s in [*sizes, *distilled]
-                    for d in range(fps_draws if method == "fps" else 1)]
+        elif method == "fps":
+            out += [set_name(system, method, s, d) for s in [*sizes, *distilled, *paper] for d in range(fps_draws)]
+        elif method == "grid":
+            out += [set_name(system, method, s, 0) for s in [*sizes, *distilled]]
         elif method == "active":
-            out.append(set_name(system, method, "distilled", 0))
-        elif method == "sequential":
-            out.append(set_name(system, method, "sequential", 0))
+            out.append(set_name(system, method, distilled_size or "distilled", 0))
+        elif method in ("sequential", "paper"):
+            out.append(set_name(system, method, method, 0))
         elif method == "pool":
             # at the start size the chain's set is the fps set itself
             out += [set_name(system, method, s, d) for s in sizes if int(s) > (pool_start or 0)
@@ -190,7 +198,8 @@ def _verdict(curve, pairs, method, size, what, pct, baseline="random"):
 
 DLB_COLUMNS = ("dlb_A", "dlb_low", "dlb_high", "baseline_dlb_A", "baseline_dlb_low", "baseline_dlb_high",
                "dlb_change_pct")
-SELECTIONS = {"pool": "pool-mode active learning", "active": "the distilled set", "sequential": "sequential mode"}
+SELECTIONS = {"pool": "pool-mode active learning", "active": "the distilled set", "sequential": "sequential mode",
+              "paper": "the paper's active learning"}
 
 
 def target(curve, prop, pairs, better_by=0.20, full_within=0.10):
@@ -279,13 +288,15 @@ def answer(curve, prop, pairs, reference, md, system, level=0.95, better_by=0.20
     """Markdown: the one-sentence answer at the distilled size (and at the sequential chain's), then the tables
     behind it."""
     pct = int(round(100 * level))
-    question = ("Does the distilled set beat random?" if (curve.method == "active").any() else
+    question = ("Does the distilled set beat random and farthest-point sampling?" if (curve.method == "active").any() else
                 "Does a selection beat random and farthest-point sampling?")
     lines = [f"### {question} ({system})", ""]
     pool_sizes = sorted(pairs[pairs.method == "pool"].size_label.unique(), key=int) if not pairs.empty else []
+    active_size = next(iter(curve[curve.method == "active"].size_label), "distilled")
     sentences = [_verdict(curve, pairs, method, size, what, pct, baseline) for method, size, what, baseline in (
-        ("active", "distilled", "the distilled (active-learning) set", "random"),
+        *[("active", active_size, "the distilled (active-learning) set", b) for b in ("random", "fps")],
         ("sequential", "sequential", "the sequential-mode active-learning set", "random"),
+        *[("paper", "paper", "the paper's active-learning set (its cascade and rules)", b) for b in ("random", "fps")],
         *[("pool", size, "the pool-mode active-learning set", baseline) for size in pool_sizes
           for baseline in ("random", "fps")])]
     lines += [s for s in sentences if s] or [

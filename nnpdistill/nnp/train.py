@@ -67,6 +67,9 @@ class TrainSettings:
     threads: int = 1
     device: str = "cpu"
     cache_gb: float = 4.0  # memory for AEVs and their derivatives kept between epochs (0: recompute per batch)
+    # Seconds between checkpoints (0: every epoch). A small set's epoch is a few steps, and a checkpoint after each
+    # made its 9,000-step training several times slower than the steps themselves.
+    checkpoint_seconds: float = 0.0
 
     def __post_init__(self):
         if self.loss not in LOSSES:
@@ -182,7 +185,8 @@ def _add(total, sums):
 
 
 class Trainer:
-    """Train one member on Data; checkpoint (atomic) after every epoch in workdir, resume from it.
+    """Train one member on Data; checkpoint (atomic) after an epoch (settings.checkpoint_seconds apart at most
+    once, and after the last) in workdir, resume from it.
 
     symbols: the model's elements. seed: the member's seed (split, weights, batch order).
     """
@@ -224,7 +228,8 @@ class Trainer:
         return self.workdir / "checkpoint.pt"
 
     def _identity(self):
-        settings = {k: v for k, v in asdict(self.s).items() if k != "cache_gb"}  # memory only, same results
+        # memory and checkpoint frequency only: same results
+        settings = {k: v for k, v in asdict(self.s).items() if k not in ("cache_gb", "checkpoint_seconds")}
         return {"settings": settings, "seed": self.seed, "frames": self.data.n_frames,
                 "model": self.model.settings.to_dict(), "warm": self.warm}
 
@@ -237,6 +242,7 @@ class Trainer:
         self.workdir.mkdir(parents=True, exist_ok=True)
         with replacing(self.checkpoint_file) as tmp:
             torch.save(record, tmp)
+        self.saved_epoch, self.saved_at = self.epoch, time.monotonic()
 
     def resume(self):
         """Load the checkpoint if it exists and belongs to this run; returns the epoch reached."""
@@ -286,7 +292,7 @@ class Trainer:
                                     form=self.s.loss)
             if not torch.isfinite(loss):
                 raise TrainingError(f"loss is {float(loss.detach())} at epoch {epoch}, batch {number}; the last "
-                                    f"good weights are in {self.checkpoint_file} (epoch {self.epoch})")
+                                    f"good weights are in {self.checkpoint_file} (epoch {self.saved_epoch})")
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()
             self.optimizer.step()
@@ -300,7 +306,8 @@ class Trainer:
         estimate, built = self.data.cache_descriptors(self.model.aev, self.s.cache_gb * 1e9, self.device, progress)
         log.info("descriptor cache: %.2f GB %s", estimate / 1e9,
                  "kept between epochs" if built else f"is over train.cache_gb = {self.s.cache_gb}; computed per batch")
-        if self.resume() == 0:
+        self.saved_epoch, self.saved_at = self.resume(), time.monotonic()
+        if self.saved_epoch == 0:
             self.save()  # epoch 0: the initial weights are the last good ones until an epoch completes
         while self.epoch < self.epochs and not self.stopped_early:
             start = time.perf_counter()
@@ -323,7 +330,9 @@ class Trainer:
                 self.stopped_early = True
                 log.info("early stop at epoch %d: no better validation force MAE than %.2f meV/A (epoch %d) for "
                          "%d epochs", self.epoch, self.best_force["mae"], self.best_force["epoch"], patience)
-            self.save()
+            done = self.epoch >= self.epochs or self.stopped_early
+            if done or time.monotonic() - self.saved_at >= self.s.checkpoint_seconds:
+                self.save()
             message = (f"epoch {self.epoch}: loss {train_loss:.3e} / {valid_loss:.3e}, energy MAE {train_e:.2f} / "
                        f"{valid_e:.2f} meV/atom, force MAE {train_f:.1f} / {valid_f:.1f} meV/A, {row[-1]:.1f} s")
             log.info(message)

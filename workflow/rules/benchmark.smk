@@ -37,7 +37,7 @@ rule lc_set:
     wildcard_constraints:
         system=_choice(config["benchmark"]["systems"]),
         method=_choice(config["benchmark"]["methods"]),
-        size=r"\d+|distilled|sequential|pool",
+        size=r"\d+|distilled|sequential|paper|pool",
         draw=r"\d+",
     params:
         holdout_fraction=config["active"]["holdout_fraction"],
@@ -60,6 +60,7 @@ rule lc_set:
 
 # The benchmark's own active-learning chains, as in active.smk: alseq (benchmark.methods: sequential) on
 # consecutive chunks of the pool instead of the cascade's deletions, its rounds trained like the main chain's;
+# alcas (benchmark.methods: paper) the paper's selection and training (benchmark.paper) on the cascade;
 # alpool (benchmark.methods: pool) from a few farthest-point frames, benchmark.pool.budget frames a round, once
 # per benchmark.pool.draws (alpool_d<k>_: its own candidate samples and member seeds).
 rule lc_chain_start:

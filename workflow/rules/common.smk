@@ -172,9 +172,10 @@ def _choice(names):
 
 def al_round(name):
     """(system, round, chain) when a training-set name is an active-learning round, else None: chain "al" is the
-    main run's (<system>_al<r>, active.mode), "alseq" and "alpool" the benchmark's sequential-mode and pool-mode
-    chains (<system>_alseq<r>; <system>_alpool<r>, and <system>_alpool_d<k>_<r> for its further draws)."""
-    match = re.fullmatch(r"(.+)_(al|alseq|alpool|alpool_d\d+_)(\d+)", name)
+    main run's (<system>_al<r>, active.mode), "alseq", "alcas" and "alpool" the benchmark's sequential-mode, paper
+    and pool-mode chains (<system>_alseq<r>, <system>_alcas<r>; <system>_alpool<r>, and <system>_alpool_d<k>_<r>
+    for its further draws)."""
+    match = re.fullmatch(r"(.+)_(al|alseq|alcas|alpool|alpool_d\d+_)(\d+)", name)
     if not match:
         return None
     system, chain = match.group(1), match.group(2)
@@ -200,6 +201,7 @@ def chain_draw(chain):
 def benchmark_chains():
     """The benchmark's own active-learning chains that benchmark.methods asks for (the pool chain once a draw)."""
     chains = ["alseq"] if "sequential" in config["benchmark"]["methods"] else []
+    chains += ["alcas"] if "paper" in config["benchmark"]["methods"] else []
     if "pool" in config["benchmark"]["methods"]:
         chains += [pool_chain(d) for d in range(config["benchmark"]["pool"]["draws"])]
     return chains
@@ -213,11 +215,14 @@ def chain_rounds(chain):
     """Rounds after the start of a benchmark chain: pool mode reaches the largest benchmark size."""
     if chain == "alseq":
         return sequential_rounds()
+    if chain == "alcas":
+        return len(config["distill"]["delta_o"])
     pool = config["benchmark"]["pool"]
     return max(0, (max(config["benchmark"]["sizes"]) - pool["start_frames"]) // pool["budget"])
 
 
 POOL_ONLY = ("start_frames", "rounds", "candidates")
+PAPER_TRAINING = ("epochs", "warm_start", "members")  # benchmark.paper's keys that are no selection rule
 
 
 def active_rules():
@@ -248,6 +253,9 @@ def chain_active(chain):
     budget, candidates, diversity and uncertainty, if given, each round filled to its budget)."""
     active = dict({k: v for k, v in active_rules().items() if k not in POOL_ONLY},
                   mode="pool" if is_pool_chain(chain) else "sequential")
+    if chain == "alcas":  # the paper's rules on its cascade, whatever the main chain's
+        paper = config["benchmark"]["paper"]
+        active.update({k: v for k, v in paper.items() if k not in PAPER_TRAINING}, mode="cascade")
     if is_pool_chain(chain):
         pool = config["benchmark"]["pool"]
         active.update(start_frames=pool["start_frames"], budget=pool["budget"], candidates=pool["candidates"],
@@ -259,7 +267,7 @@ def chain_active(chain):
 
 def chain_inputs(wildcards):
     inputs = {"momt": f"results/{wildcards.system}/momt.h5"}
-    if wildcards.chain == "alseq":
+    if wildcards.chain in ("alseq", "alcas"):
         inputs["cascade"] = f"results/{wildcards.system}/distill/cascade.h5"
     return inputs
 
@@ -272,25 +280,39 @@ def pool_round(size):
 
 def member_settings(wildcards):
     """The train settings of a member; rounds after an active-learning start train active.epochs."""
-    # cache_gb changes memory use, not results, so it is read from the config by the job and is no param.
-    settings = {k: v for k, v in config["train"].items() if k not in ("sets", "cache_gb")}
+    # cache_gb and checkpoint_seconds change memory use and checkpoints, not results: the job reads them from
+    # the config, and they are no params.
+    settings = {k: v for k, v in config["train"].items() if k not in ("sets", "cache_gb", "checkpoint_seconds")}
     found = al_round(wildcards.set)
     if found and is_pool_chain(found[2]):  # the pool chain's rounds: a step budget of their own
         settings["steps"] = config["benchmark"]["pool"]["steps"]
+    elif found and found[2] == "alcas":  # the paper's: train.epochs, then benchmark.paper.epochs a round
+        if found[1] > 0:
+            settings["epochs"] = config["benchmark"]["paper"]["epochs"]
     elif found and config["active"]["steps"]:  # every round's members get as many updates, whatever its size
         settings["steps"] = config["active"]["steps"]
     elif found and found[1] > 0:
         settings["epochs"] = config["active"]["epochs"]
+    elif config["active"]["steps"] and wildcards.set in chain_products():
+        settings["steps"] = config["active"]["steps"]  # a pool-mode set of 100 frames is 5 steps an epoch
     if lc_system(wildcards.set):  # learning curves: a step budget, the same for every size
         full = "_lc_full_" in wildcards.set
         settings["steps"] = config["benchmark"]["full_steps" if full else "steps"]
     return settings
 
 
+def chain_products():
+    """The sets trained from the main chain's distilled set: its comparison sets and the translated set."""
+    translated = config["evaluate"].get("translated") or {}
+    return config_checks.comparison_sets(config) | ({translated["set"]} if translated else set())
+
+
 def warm_start(name):
     """Whether a set's members start from the previous round's: active.warm_start for the active-learning chains,
     never for the pool chain, whose rounds each train benchmark.pool.steps from scratch."""
     found = al_round(name)
+    if found and found[2] == "alcas":
+        return config["benchmark"]["paper"]["warm_start"]
     return bool(found) and not is_pool_chain(found[2]) and config["active"]["warm_start"]
 
 
@@ -331,9 +353,7 @@ def system_priority(system_name):
 def set_priority(name):
     if al_round(name):
         return PRIORITY_ACTIVE
-    translated = config["evaluate"].get("translated") or {}
-    after = config_checks.comparison_sets(config) | {translated.get("set")}
-    return PRIORITY_AFTER_ACTIVE if name in after else 0
+    return PRIORITY_AFTER_ACTIVE if name in chain_products() else 0
 
 
 def members(name=None):
@@ -343,6 +363,8 @@ def members(name=None):
     found = al_round(name) if name else None
     if found and is_pool_chain(found[2]):
         return range(config["benchmark"]["pool"]["members"])
+    if found and found[2] == "alcas" and config["benchmark"]["paper"]["members"]:
+        return range(config["benchmark"]["paper"]["members"])
     if found and found[2] == "al" and config["active"]["members"]:
         return range(config["active"]["members"])
     return range(config["train"]["ensemble_size"])
@@ -488,12 +510,18 @@ def lc_sets(system):
 
     b = config["benchmark"]
     return set_names(system, b["methods"], b["sizes"], b["random_draws"], b["pool"]["start_frames"],
-                     b["pool"]["draws"], b["fps_draws"])
+                     b["pool"]["draws"], b["fps_draws"], main_chain_size())
+
+
+def main_chain_size():
+    """The distilled set's size when the config fixes it (pool mode), else None."""
+    active = config["active"]
+    return active["start_frames"] + active["rounds"] * active["budget"] if active["mode"] == "pool" else None
 
 
 def lc_system(name):
     """The system of a learning-curve set name, or None."""
-    match = re.fullmatch(r"(.+)_lc_[a-z]+_(?:\d+|distilled|sequential|pool)_d\d+", name)
+    match = re.fullmatch(r"(.+)_lc_[a-z]+_(?:\d+|distilled|sequential|paper|pool)_d\d+", name)
     return match.group(1) if match and match.group(1) in config["benchmark"]["systems"] else None
 
 
@@ -511,6 +539,8 @@ def lc_set_inputs(wildcards):
         inputs["distilled"] = f"results/{wildcards.system}/active/distilled.h5"
     if wildcards.method == "sequential" or wildcards.size == "sequential":
         inputs["chain"] = f"results/train/{wildcards.system}_alseq{sequential_rounds()}/data.h5"
+    elif wildcards.method == "paper" or wildcards.size == "paper":
+        inputs["chain"] = f"results/train/{wildcards.system}_alcas{chain_rounds('alcas')}/data.h5"
     elif wildcards.method == "pool":
         chain = pool_chain(wildcards.draw)
         inputs["chain"] = f"results/train/{wildcards.system}_{chain}{pool_round(wildcards.size)}/data.h5"
@@ -529,7 +559,7 @@ def lc_md_sets(system):
     names = lc_sets(system)
     if which == "largest":
         largest = str(max(config["benchmark"]["sizes"]))
-        names = [n for n in names if f"_{largest}_d0" in n or lc_method(n) in ("active", "sequential", "full")]
+        names = [n for n in names if f"_{largest}_d0" in n or lc_method(n) in ("active", "sequential", "paper", "full")]
     return ["reference"] + names
 
 
