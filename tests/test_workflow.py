@@ -257,18 +257,18 @@ def test_pool_mode_main_chain_grows_a_farthest_point_start_by_a_budget_a_round(t
 
     def pool(config):
         config["active"].update(mode="pool", start_frames=4, rounds=2, budget=2, candidates=20, members=1,
-                                uncertainty="maxvol", diversity="fps", warm_start=False, steps=20)
+                                uncertainty="maxvol", diversity="fps", warm_start=False, steps=20, final_steps=30)
 
     test_run = shutil.copytree(test_run, tmp_path / "run", symlinks=True)
     config = config_from("test.yaml", tmp_path, pool)
     result = snakemake(test_run, config, "results/ni32/active/rounds.csv", "results/train/ni32_distilled/ensemble.pt")
     assert result.returncode == 0, result.stderr
-    # active.steps trains the rounds and the distilled set retrained (train.ensemble_size members), not train.epochs
-    for name, n in (("ni32_al1", 1), ("ni32_distilled", 2)):
+    # active.steps trains the rounds, active.final_steps the distilled set retrained (train.ensemble_size members)
+    for name, n, steps in (("ni32_al1", 1, 20), ("ni32_distilled", 2, 30)):
         assert list(pd.read_csv(test_run / f"results/train/{name}/ensemble.csv").member) == list(range(n))
         for k in range(n):
             record = torch.load(test_run / f"results/train/{name}/member{k}/model.pt", weights_only=False)
-            assert record["settings_train"]["steps"] == 20
+            assert record["settings_train"]["steps"] == steps
     rounds = pd.read_csv(test_run / "results/ni32/active/rounds.csv")
     assert list(rounds.training_size) == [4, 6, 8] and list(rounds.added.iloc[1:]) == [2, 2]
     assert (rounds.candidates_from.iloc[1:] == "pool").all() and (rounds.candidates.iloc[1:] == 20).all()

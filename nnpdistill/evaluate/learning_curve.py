@@ -5,10 +5,10 @@ distilled set: active learning in the main run's mode), sequential (active learn
 of its own), paper (the paper's active learning on the distillation cascade, a chain of its own), pool (active
 learning from a few farthest-point frames, a fixed budget a round) or full; size a number of frames, "distilled"
 (the distilled set's size), "sequential" and "paper" (those chains' final sizes) or "pool" (every frame outside the
-held-out block); draw the repeat of a random
-selection or of the pool chain (0 for the deterministic ones). Every set trains the same way
-(train settings, benchmark.members members). Scores are per member and test frame (scripts/lc_score.py);
-the units of an interval are (draw, member) pairs, so it covers the spread of both selections and trainings.
+held-out block); draw the repeat of a random selection or of the pool chain (0 for the deterministic ones). Every
+set trains the same way (train settings, benchmark.members members). Scores are per member and test frame
+(scripts/lc_score.py); the units of an interval are (draw, member) pairs, so it covers the spread of both
+selections and trainings.
 """
 
 import re
@@ -41,10 +41,10 @@ def set_names(system, methods, sizes, draws, pool_start=None, pool_draws=1, fps_
     """Every training set of a benchmark: random at each size (and the distilled size) in `draws` draws; fps
     likewise in `fps_draws` (from different first frames); grid at each size (and the distilled size) once; active
     at the distilled size; sequential and paper at their own sizes, with random draws (and for paper fps draws) of
-    that size to compare with; pool at each size above its chain's start (pool_start
-    frames), once per chain (pool_draws); full on the whole pool. The distilled size is there only to compare the active set with, so only
-    when methods include active; when it is known beforehand (distilled_size: the main chain in pool mode) it is
-    that number, one size among the others, rather than "distilled"."""
+    that size to compare with; pool at each size above its chain's start (pool_start frames), once per chain
+    (pool_draws); full on the whole pool. The distilled size is there only to compare the active set with, so
+    only when methods include active; when it is known beforehand (distilled_size: the main chain in pool mode) it
+    is that number, one size among the others, rather than "distilled"."""
     sizes = [str(s) for s in sizes]
     distilled = ["distilled"] if "active" in methods else []
     if distilled and distilled_size:
@@ -288,8 +288,8 @@ def answer(curve, prop, pairs, reference, md, system, level=0.95, better_by=0.20
     """Markdown: the one-sentence answer at the distilled size (and at the sequential chain's), then the tables
     behind it."""
     pct = int(round(100 * level))
-    question = ("Does the distilled set beat random and farthest-point sampling?" if (curve.method == "active").any() else
-                "Does a selection beat random and farthest-point sampling?")
+    question = ("Does the distilled set beat random and farthest-point sampling?" if (curve.method == "active").any()
+                else "Does a selection beat random and farthest-point sampling?")
     lines = [f"### {question} ({system})", ""]
     pool_sizes = sorted(pairs[pairs.method == "pool"].size_label.unique(), key=int) if not pairs.empty else []
     active_size = next(iter(curve[curve.method == "active"].size_label), "distilled")

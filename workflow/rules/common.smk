@@ -229,8 +229,8 @@ def active_rules():
     """The active section as the selection jobs' params: less the keys that change no selection (training, later
     stages) and, outside pool mode, pool mode's own, so that editing them reruns nothing."""
     pool_keys = () if config["active"]["mode"] == "pool" else POOL_ONLY
-    return settings_without("active", "systems", "epochs", "steps", "warm_start", "baselines", "test_frames",
-                            "members", *pool_keys)
+    return settings_without("active", "systems", "epochs", "steps", "final_steps", "warm_start", "baselines",
+                            "test_frames", "members", *pool_keys)
 
 
 def main_active():
@@ -293,12 +293,17 @@ def member_settings(wildcards):
         settings["steps"] = config["active"]["steps"]
     elif found and found[1] > 0:
         settings["epochs"] = config["active"]["epochs"]
-    elif config["active"]["steps"] and wildcards.set in chain_products():
-        settings["steps"] = config["active"]["steps"]  # a pool-mode set of 100 frames is 5 steps an epoch
+    elif final_steps() and wildcards.set in chain_products():
+        settings["steps"] = final_steps()  # a pool-mode set of 100 frames is 5 steps an epoch
     if lc_system(wildcards.set):  # learning curves: a step budget, the same for every size
         full = "_lc_full_" in wildcards.set
         settings["steps"] = config["benchmark"]["full_steps" if full else "steps"]
     return settings
+
+
+def final_steps():
+    """Optimizer steps of the sets trained from the distilled set: active.final_steps, else active.steps."""
+    return config["active"]["final_steps"] or config["active"]["steps"]
 
 
 def chain_products():
