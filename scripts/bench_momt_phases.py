@@ -68,7 +68,8 @@ def one_run(args):
 def summary(name, seed, config, settings, data, trace, learn_start, produce_start, wall_s):
     """The benchmark's row for one finished run: its production dataset and trace (momt_bias.npz's)."""
     from nnpdistill.sample.order import crystalline, phase_crossings
-    from nnpdistill.sample.reweight import block_bootstrap, effective_frames_if_flat, melting_temperature, thermo_table
+    from nnpdistill.sample.reweight import (block_bootstrap, effective_frames_if_flat, latent_heat, melting_temperature,
+                                            thermo_table)
 
     system = config["systems"][name]
     fraction = config["crystallinity_fraction"]
@@ -92,7 +93,8 @@ def summary(name, seed, config, settings, data, trace, learn_start, produce_star
                                                                       [T0], T0)[0]),
         "learning_steps": produce_start - learn_start, "retries": int(data.attrs.get("retries", 0)),
         "melting_K": np.nan if melting is None else melting, "melting_low_K": spread["low_K"],
-        "melting_high_K": spread["high_K"], "frames": len(data), "wall_s": wall_s,
+        "melting_high_K": spread["high_K"], "latent_heat_eV_per_atom": latent_heat(table, melting) / data.n_atoms,
+        "frames": len(data), "wall_s": wall_s,
     }
 
 

@@ -11,7 +11,8 @@ import numpy as np
 
 from nnpdistill import dataset, figures, logs, tables
 from nnpdistill.sample.order import crystalline, phase_crossings
-from nnpdistill.sample.reweight import block_bootstrap, effective_frames_if_flat, melting_temperature, thermo_table
+from nnpdistill.sample.reweight import (block_bootstrap, effective_frames_if_flat, latent_heat, melting_temperature,
+                                        thermo_table)
 from nnpdistill.sample.wang_landau import Window
 
 logs.to_file(snakemake.log[0])
@@ -38,6 +39,7 @@ melting = melting_temperature(table)
 table["melting_estimate_K"] = np.nan if melting is None else melting
 table["melting_low_K"], table["melting_high_K"] = spread["low_K"], spread["high_K"]
 table["melting_share_of_resamples"] = spread["share_with_crossing"]
+table["latent_heat_at_melting_eV"] = latent_heat(table, melting)  # the cell's, for melting.csv's size comparison
 # The production as a whole, for the report: how often it crossed and how it shared its frames between phases.
 table["frames"], table["phase_changes"], table["crystalline_share"] = len(data), changes, crystal.mean()
 tables.write_csv(table, snakemake.output.csv)

@@ -315,27 +315,32 @@ def test_shell_order_parameters_drive_both_engines_alike_and_their_forces_are_th
 
 
 def test_a_production_that_misses_its_changes_is_retried_from_its_last_state(tmp_path, potential, caplog):
-    """min_phase_changes out of reach: the production is thrown away once (retries=1), learning goes on from its
-    last step at 4 x ln_f_final, a new production follows, and only its frames are kept; no second retry."""
+    """min_phase_changes out of reach: the production is thrown away twice (retries=2), learning goes on from its
+    last step at 4 x ln_f_final, then at 16 x, a new production follows each, and only the last one's frames are
+    kept; no third retry."""
     import logging
 
     from nnpdistill.sample.momt import MOMTRun
     from tests.momt_runner import SETTINGS
 
+    final = SETTINGS.learning.ln_f_final
     run = MOMTRun("Ni", 2, potential, SETTINGS, seed=11, workdir=tmp_path)
     with caplog.at_level(logging.WARNING, logger="nnpdistill.sample.momt"):
-        data = run.run(min_phase_changes=10**6, retries=1)
-    retried = [r.message for r in caplog.records if "retry 1 of 1" in r.message]
-    assert len(retried) == 1 and "learning again from step" in retried[0]
-    assert run.state["retries"] == 1 and data.attrs["retries"] == 1
-    first_end = int(retried[0].split("from step ")[1].split()[0])
-    assert run.state["learn_start"] == first_end < run.state["produce_start"]
+        data = run.run(min_phase_changes=10**6, retries=2)
+    retried = [r.message for r in caplog.records if "retry" in r.message and "learning again" in r.message]
+    assert len(retried) == 2 and "retry 1 of 2" in retried[0] and "retry 2 of 2" in retried[1]
+    assert run.state["retries"] == 2 and data.attrs["retries"] == 2
+    first_end, second_end = (int(m.split("from step ")[1].split()[0]) for m in retried)
+    assert f"ln f = {4 * final:.3g}" in retried[0] and f"ln f = {16 * final:.3g}" in retried[1]
+    assert run.state["learn_start"] == second_end < run.state["produce_start"]
     assert len(data) == SETTINGS.n_frames and data.extras["step"].min() > run.state["produce_start"]
     assert {p.name for p in tmp_path.glob("frames.*.npz")} == {f"frames.{c}.npz" for c in run.state["chunks"]}
-    retry = [row for row in run.state["history"] if row[0] > first_end]
-    assert retry and all(row[1] <= 4 * SETTINGS.learning.ln_f_final for row in retry)
+    first = [row[1] for row in run.state["history"] if first_end < row[0] <= second_end]
+    second = [row[1] for row in run.state["history"] if row[0] > second_end]
+    assert first and max(first) <= 4 * final
+    assert second and 4 * final < max(second) <= 16 * final
     learned = run.state["produce_start"] - run.state["learn_start"]  # until ln_f_final or max_steps, as at first
-    assert retry[-1][1] < SETTINGS.learning.ln_f_final or learned >= SETTINGS.learning.max_steps
+    assert second[-1] < final or learned >= SETTINGS.learning.max_steps
 
 
 def test_production_dwell_counts_steps_since_the_last_phase_change(tmp_path, potential):

@@ -99,3 +99,39 @@ def test_effective_frames_if_flat_is_the_kish_count_of_an_even_spread():
     assert effective_frames_if_flat(H, even, np.arange(10) % 2, [T0], T0) == pytest.approx([10.0])
     one_bin_holds_all = np.where(np.arange(10) < 5, 0.0, -50.0)
     assert effective_frames_if_flat(H, one_bin_holds_all, np.arange(10) // 5, [T0], T0) == pytest.approx([5.0])
+
+
+def test_phase_enthalpies_and_latent_heat_of_a_two_phase_series():
+    """Crystal frames near -500 eV and liquid ones near -480 eV, no bias: each phase's <H> is its own frames'
+    mean at T0, the latent heat their difference, NaN outside the table or with one phase missing."""
+    from nnpdistill.sample.reweight import latent_heat
+
+    rng = np.random.default_rng(3)
+    crystal = rng.random(2000) < 0.4
+    H = np.where(crystal, rng.normal(-500.0, 2.0, 2000), rng.normal(-480.0, 2.0, 2000))
+    table = thermo_table(H, np.zeros_like(H), crystal, 108, [1900.0, 2000.0, 2100.0], 2000.0)
+    row = table.iloc[1]
+    assert row["H_crystal_eV"] == pytest.approx(H[crystal].mean(), rel=1e-12)
+    assert row["H_liquid_eV"] == pytest.approx(H[~crystal].mean(), rel=1e-12)
+    assert latent_heat(table, 2000.0) == pytest.approx(H[~crystal].mean() - H[crystal].mean(), rel=1e-12)
+    assert np.isnan(latent_heat(table, 2500.0)) and np.isnan(latent_heat(table, None))
+    liquid_only = thermo_table(H, np.zeros_like(H), np.zeros(2000, dtype=bool), 108, [2000.0], 2000.0)
+    assert np.isnan(liquid_only.iloc[0]["H_crystal_eV"]) and np.isnan(latent_heat(liquid_only, 2000.0))
+
+
+def test_basin_offset_is_zero_at_the_bulk_melting_point_and_signed_by_the_shift():
+    from nnpdistill.sample.reweight import basin_offset_kT
+
+    L, Tm = 18.0, 1939.0  # eV for 108 atoms, K
+    assert basin_offset_kT(L, Tm, Tm) == 0.0
+    below = basin_offset_kT(L, 1789.0, Tm)
+    assert below == pytest.approx(L * 150.0 / (Tm * K_B_EV * 1789.0))  # about 9 kT against the cell's crystal
+    assert basin_offset_kT(L, 2100.0, Tm) < 0  # superheated cell: the crystal favoured
+    # The same offset in a cell 256/108 times larger (latent heat likewise) shifts T_N less, about as 1/N
+    big = 256 / 108 * L
+    shift = lambda TN: basin_offset_kT(big, TN, Tm) - below  # noqa: E731
+    lo, hi = 1789.0, Tm
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if shift(mid) > 0 else (lo, mid)
+    assert Tm - lo == pytest.approx(150.0 * 108 / 256, rel=0.1)

@@ -47,10 +47,16 @@ from .wang_landau import WangLandauBias, Window
 log = logging.getLogger(__name__)
 
 TRACE_COLUMNS = ("step", "H", "O", "U", "bias", "factor", "crystallinity")
-# A retry's learning starts at this multiple of ln_f_final: enough to fill the trap the production sat in (a
-# relearned Ni 108 seed crossed 121 times after it, docs/momt-phases.md), little enough to keep the learned bias.
+# Retry k's learning starts at RETRY_LN_F**k x ln_f_final: enough to fill the trap the production sat in (a
+# relearned Ni 108 seed crossed 121 times after one retry, docs/momt-phases.md), little enough to keep the learned
+# bias; a later retry starts higher, since the walker has just shown that the milder relearning left a trap.
 RETRY_LN_F = 4.0
 FRAME_EXTRAS = ("O", "H", "bias", "factor", "volume", "temperature", "step")
+
+
+def retry_ln_f(k, ln_f_final):
+    """ln f at which the k-th retry (1, 2, ...) starts learning again."""
+    return RETRY_LN_F ** k * ln_f_final
 
 
 @dataclass(frozen=True)
@@ -256,8 +262,8 @@ class MOMTRun:
         """Run (or resume) to the end; returns the production Dataset.
 
         A production with fewer than min_phase_changes crystal <-> liquid changes (the trace's crystallinity) is
-        thrown away and learning goes on from its last state at ln f = RETRY_LN_F x ln_f_final, then a new
-        production, at most `retries` times; the caller checks the last production."""
+        thrown away and learning goes on from its last state at ln f = RETRY_LN_F**k x ln_f_final for the k-th
+        retry, then a new production, at most `retries` times; the caller checks the last production."""
         self.workdir.mkdir(parents=True, exist_ok=True)
         if self.state_file.exists() and self._load():
             log.info("resuming MOMT from step %d (%s, %d frames)", self.state["step"], self.state["period"],
@@ -310,7 +316,7 @@ class MOMTRun:
         if changes >= min_phase_changes and not st.get("cut_short"):
             return False
         step = int(self.sim.lmp.get_thermo("step"))
-        ln_f = RETRY_LN_F * self.s.learning.ln_f_final
+        ln_f = retry_ln_f(st.get("retries", 0) + 1, self.s.learning.ln_f_final)
         why = (f"was cut short, stuck in one phase for {self.production_dwell()} steps" if st.get("cut_short") else
                f"made {changes} crystal <-> liquid changes, fewer than {min_phase_changes}")
         log.warning("production %s: retry %d of %d, learning again from step %d at ln f = %.3g, then a new "

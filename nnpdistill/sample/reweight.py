@@ -18,7 +18,8 @@ def log_weights(H, bias, temperature_K, reference_K):
 
 
 def thermo_table(H, bias, crystal, n_atoms, temperatures_K, reference_K):
-    """Canonical averages at each temperature: <H> (eV), Cp (eV/K and kB per atom), crystal fraction.
+    """Canonical averages at each temperature: <H> (eV), Cp (eV/K and kB per atom), crystal fraction, and <H> of
+    each phase's frames alone (H_crystal_eV, H_liquid_eV; NaN where a phase has no frame).
 
     crystal: per frame, whether it is crystalline. Cp = (<H^2> - <H>^2) / (kB T^2) is the potential-enthalpy
     part of the heat capacity. effective_frames is Kish's (sum w)^2 / sum w^2: where it is small, few frames
@@ -38,8 +39,35 @@ def thermo_table(H, bias, crystal, n_atoms, temperatures_K, reference_K):
             "T_K": float(T), "H_mean_eV": mean, "H_std_eV": var**0.5, "Cp_eV_per_K": cp,
             "Cp_kB_per_atom": cp / K_B_EV / n_atoms, "crystal_fraction": float(w @ crystal),
             "effective_frames": float(1.0 / (w @ w)),
+            "H_crystal_eV": _phase_mean(w, H, crystal), "H_liquid_eV": _phase_mean(w, H, ~crystal),
         })
     return pd.DataFrame(rows)
+
+
+def _phase_mean(w, H, mask):
+    return float(w[mask] @ H[mask] / w[mask].sum()) if mask.any() and w[mask].sum() > 0 else float("nan")
+
+
+def latent_heat(table, temperature_K):
+    """<H>_liquid - <H>_crystal (eV, the whole cell) at temperature_K, interpolated in a thermo_table; NaN
+    outside its range or where a phase is missing."""
+    gap = (table["H_liquid_eV"] - table["H_crystal_eV"]).to_numpy()
+    T = table["T_K"].to_numpy()
+    if temperature_K is None or not T[0] <= temperature_K <= T[-1]:
+        return float("nan")
+    return float(np.interp(temperature_K, T, gap))
+
+
+def basin_offset_kT(latent_heat_eV, cell_melting_K, bulk_melting_K):
+    """The free energy (units of kT at the cell's melting point) by which a periodic cell disfavours its crystal
+    against its liquid, relative to the bulk, that moves the cell's melting point from bulk_melting_K to
+    cell_melting_K.
+
+    Near melting the bulk crystal-liquid free energy of the cell's atoms is G_c - G_l = L (T - T_m) / T_m, with
+    L its latent heat (eV); where the cell's two phases are equally likely, L (T_m - T_N) / T_m = c k T_N. An
+    offset c that does not grow with the cell puts T_m - T_N = c k T_N T_m / L, falling as 1/N; c < 0: the cell
+    favours its crystal (superheating)."""
+    return latent_heat_eV * (bulk_melting_K - cell_melting_K) / (bulk_melting_K * K_B_EV * cell_melting_K)
 
 
 def effective_frames_if_flat(H, bias, bins, temperatures_K, reference_K):
