@@ -379,3 +379,24 @@ def test_a_production_stuck_in_one_phase_is_cut_short_and_retried(tmp_path, pote
     retried = [r.message for r in caplog.records if "retry 1 of 1" in r.message]
     assert len(retried) == 1 and "was cut short, stuck in one phase" in retried[0]
     assert len(data) == settings.n_frames and run.state["retries"] == 1 and not run.state["cut_short"]
+
+
+def test_a_production_that_has_made_its_changes_is_not_cut_however_long_it_then_stays(tmp_path, potential, caplog,
+                                                                                      monkeypatch):
+    """The cut anticipates a failed production only: with its min_phase_changes already made (the change count
+    stubbed; the classifier is tested on its own), a walker that stays in one phase runs the production to its
+    end and no retry follows."""
+    import logging
+    from dataclasses import replace
+
+    from nnpdistill.sample.momt import MOMTRun
+    from tests.momt_runner import SETTINGS
+
+    settings = replace(SETTINGS, crystallinity_fraction=1e-6, max_dwell_fraction=0.2)  # every frame crystalline
+    monkeypatch.setattr(MOMTRun, "production_changes", lambda self: 5)
+    run = MOMTRun("Ni", 2, potential, settings, seed=11, workdir=tmp_path)
+    with caplog.at_level(logging.WARNING, logger="nnpdistill.sample.momt"):
+        data = run.run(min_phase_changes=5, retries=1)
+    assert run.production_dwell() >= 0.2 * settings.n_frames * settings.sample_every  # it did stay
+    assert not [r for r in caplog.records if "cut short" in r.message or "retry" in r.message]
+    assert len(data) == settings.n_frames and run.state.get("retries", 0) == 0

@@ -13,9 +13,10 @@ learning; engine "python" runs everything through the Python callback. Both give
 their trajectories part after a few thousand steps as any two MD runs whose rounding differs.
 
 A production that misses a phase can be retried (run's min_phase_changes and retries): learning goes on from its
-last state, and a new production replaces it. While a retry is left, a production whose walker has stayed in one
-phase for max_dwell_fraction of the production's length (checked at each checkpoint) is cut short and retried at
-once, instead of after the rest of a production that has shown it is stuck.
+last state, and a new production replaces it. While a retry is left and the production is still short of
+min_phase_changes, a walker that has stayed in one phase for max_dwell_fraction of the production's length
+(checked at each checkpoint) cuts it short for its retry, instead of after the rest of a production that has shown
+it is stuck.
 
 Checkpoints (every checkpoint_every steps, and at each change of period) write, into a work folder, the frames
 taken since the last one (frames.<first index>.npz), the LAMMPS restart file and the Python state (bias,
@@ -281,7 +282,7 @@ class MOMTRun:
             if self.state["period"] == "learn":
                 self._learn()
             if self.state["period"] == "produce":
-                self._produce(can_retry=bool(min_phase_changes) and self.state.get("retries", 0) < retries)
+                self._produce(min_phase_changes if self.state.get("retries", 0) < retries else 0)
             if not self._retry(min_phase_changes, retries):
                 break
         self.sim.close()
@@ -395,18 +396,21 @@ class MOMTRun:
                  " (1/t)" if st["one_over_t_mode"] else "", visited, flat, st["stage_changes"], lo, hi,
                  self.momt.last["O"], self.momt.last["H"], st["phase_now"])
 
-    def _produce(self, can_retry=False):
+    def _produce(self, min_phase_changes=0):
+        """The frozen-bias production. While it is short of min_phase_changes (0: no retry left), a walker that has
+        stayed in one phase for max_dwell_fraction of its length cuts it short: it would be retried anyway. One
+        that has made its changes runs to its end, whatever it does later."""
         s = self.s
         self.momt.freeze()
         done = self.state["frames"] + len(self.pending)
-        max_dwell = s.max_dwell_fraction * s.n_frames * s.sample_every if can_retry else 0
+        max_dwell = s.max_dwell_fraction * s.n_frames * s.sample_every if min_phase_changes else 0
         bar = tqdm(total=s.n_frames, initial=done, file=self.progress, disable=self.progress is None,
                    mininterval=10.0, desc="MOMT production", unit="frame")
         # Checked at checkpoints only (and on resuming from one), so a resumed run cuts where it would have.
         checked = True
         while done < s.n_frames:
             dwell = self.production_dwell() if checked and max_dwell else 0
-            if dwell and dwell >= max_dwell:
+            if dwell and dwell >= max_dwell and self.production_changes() < min_phase_changes:
                 log.warning("production stuck in one phase for %d steps (momt.production.max_dwell_fraction %g of "
                             "%d): cut short after %d frames", dwell, s.max_dwell_fraction,
                             s.n_frames * s.sample_every, done)
