@@ -69,6 +69,15 @@ def _comparison(path):
     return table_md(wide.reset_index()) + "\n"
 
 
+def _phase_gaps(row):
+    """The reweighted phases' <H> at T0 against plain NPT runs, as momt_thermo.csv's columns give them."""
+    if "phases_consistent" not in row or pd.isna(row.get("phases_consistent")):
+        return "not checked (no NPT runs)"
+    gaps = ", ".join(f"{phase} {row[f'{phase}_H_gap_kT0']:+.0f} ± {row[f'{phase}_H_gap_error_kT0']:.0f}"
+                     for phase in ("crystal", "liquid"))
+    return f"{gaps}: {'consistent' if bool(row['phases_consistent']) else '**not consistent**'}"
+
+
 def _momt_phases(paths, config, melting):
     """One row per MOMT system: its crossings, effective frames at T0 and melting estimate; coexistence beside."""
     rows = []
@@ -84,11 +93,14 @@ def _momt_phases(paths, config, melting):
                      "frames": first.get("frames"), "crystal <-> liquid changes": first.get("phase_changes"),
                      "crystalline share": first.get("crystalline_share"),
                      "effective frames at T0": at_t0.effective_frames,
-                     "the same if flat": at_t0.get("effective_frames_if_flat"), "T_m (K), 95 % interval": interval})
+                     "the same if flat": at_t0.get("effective_frames_if_flat"), "T_m (K), 95 % interval": interval,
+                     "<H> of each phase at T0 against plain NPT (kT0)": _phase_gaps(first)})
     text = ("## MOMT: phases, reweighting and melting\n\nChanges are counted by the orientation-free crystallinity "
             "(hysteresis classifier); effective frames are those of the reweighting to T0, beside those a production "
             "spread evenly over the same (H, O) bins would give; T_m is where the "
-            "reweighted crystal fraction crosses 1/2, with a 95 % block-bootstrap interval.\n\n"
+            "reweighted crystal fraction crosses 1/2, with a 95 % block-bootstrap interval. Where the system has plain "
+            "NPT runs at T0, each phase's reweighted <H> is set against theirs: a gap of many standard errors means the "
+            "production never sampled that phase near its canonical enthalpy, and its T_m is not to be trusted.\n\n"
             + table_md(pd.DataFrame(rows), 3) + "\n")
     if melting:
         text += ("\nDirect solid-liquid coexistence with the same EAM (`snakemake melting`) against the MOMT "

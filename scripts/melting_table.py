@@ -28,7 +28,8 @@ for (name, system), path in zip(snakemake.params.systems.items(), snakemake.inpu
                  "coexistence_high_K": ref["high_K"], "coexistence_atoms": ref["atoms"],
                  "momt_minus_coexistence_K": thermo.melting_estimate_K - ref["melting_K"],
                  "latent_heat_eV_per_atom": heat / (4 * system["fcc_cells"] ** 3),
-                 "basin_offset_kT": basin_offset_kT(heat, thermo.melting_estimate_K, ref["melting_K"])})
+                 "basin_offset_kT": basin_offset_kT(heat, thermo.melting_estimate_K, ref["melting_K"]),
+                 "phases_consistent": thermo.get("phases_consistent")})  # momt_thermo's NPT check; none: unchecked
 table = pd.DataFrame(rows)
 tables.write_csv(table, snakemake.output.table)
 figures.melting_sizes(table, snakemake.output.png)

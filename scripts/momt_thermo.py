@@ -3,6 +3,7 @@
 Frames are classed as crystalline by their orientation-free crystallinity (stored with each MOMT frame), not
 by O: O misses crystals that regrew in another orientation, which MOMT runs do produce. Intervals (95 %) come from
 a bootstrap over blocks of consecutive frames; effective_frames says how many frames carry each temperature.
+Where the system has plain NPT runs at T0 (fcc, liquid), each phase's reweighted <H> at T0 is checked against them.
 """
 
 import logging
@@ -10,13 +11,13 @@ import logging
 import numpy as np
 
 from nnpdistill import dataset, figures, logs, tables
-from nnpdistill.sample.order import crystalline, phase_crossings
+from nnpdistill.sample.order import crystalline, crystallinity, phase_crossings
 from nnpdistill.sample.reweight import (block_bootstrap, effective_frames_if_flat, latent_heat, melting_temperature,
-                                        thermo_table)
+                                        phase_check, thermo_table)
 from nnpdistill.sample.wang_landau import Window
 
 logs.to_file(snakemake.log[0])
-data = dataset.read(snakemake.input[0])
+data = dataset.read(snakemake.input.momt)
 system = snakemake.params.system
 T0 = system["temperature_K"]
 crystal = crystalline(data.extras["crystallinity"], data.n_atoms, snakemake.params.crystallinity_fraction)
@@ -40,6 +41,20 @@ table["melting_estimate_K"] = np.nan if melting is None else melting
 table["melting_low_K"], table["melting_high_K"] = spread["low_K"], spread["high_K"]
 table["melting_share_of_resamples"] = spread["share_with_crossing"]
 table["latent_heat_at_melting_eV"] = latent_heat(table, melting)  # the cell's, for melting.csv's size comparison
+if hasattr(snakemake.input, "fcc"):
+    npt = [dataset.read(snakemake.input.fcc), dataset.read(snakemake.input.liquid)]
+    npt_H = np.concatenate([run.extras["H"] for run in npt])
+    values = np.concatenate([crystallinity(run.positions, run.cells, system["fcc_cells"]) for run in npt])
+    npt_crystal = crystalline(values, data.n_atoms, snakemake.params.crystallinity_fraction)
+    check = phase_check(data.extras["H"], data.extras["bias"], crystal, T0, T0, npt_H, npt_crystal)
+    for phase, row in check.items():
+        table[f"{phase}_H_gap_kT0"], table[f"{phase}_H_gap_error_kT0"] = row["gap_kT"], row["error_kT"]
+        logging.log(logging.INFO if row["consistent"] else logging.WARNING,
+                    "%s frames reweighted to T0: <H> %+.1f kT0 from the plain NPT run's (standard error %.1f): %s",
+                    phase, row["gap_kT"], row["error_kT"], "consistent" if row["consistent"] else
+                    "NOT consistent, the production did not sample this phase near its canonical enthalpy; the "
+                    "crystal fraction and melting estimate are not to be trusted")
+    table["phases_consistent"] = all(row["consistent"] for row in check.values())
 # The production as a whole, for the report: how often it crossed and how it shared its frames between phases.
 table["frames"], table["phase_changes"], table["crystalline_share"] = len(data), changes, crystal.mean()
 tables.write_csv(table, snakemake.output.csv)

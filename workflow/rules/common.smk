@@ -413,6 +413,15 @@ def npt_outputs():
     return expand("results/{system}/npt_{phase}.h5", system=config["npt"]["systems"], phase=config["npt"]["phases"])
 
 
+def momt_npt_check(wildcards):
+    """The plain NPT runs at T0 that momt_thermo checks each reweighted phase against: the system's fcc and liquid
+    runs, where npt.systems makes them (none otherwise)."""
+    n = config["npt"]
+    if wildcards.system in n["systems"] and {"fcc", "liquid"} <= set(n["phases"]):
+        return {phase: f"results/{wildcards.system}/npt_{phase}.h5" for phase in ("fcc", "liquid")}
+    return {}
+
+
 def momt_outputs():
     return expand("results/{system}/momt.h5", system=config["momt"]["systems"]) + expand(
         "results/{system}/momt_bias.npz", system=config["momt"]["systems"]

@@ -59,7 +59,8 @@ rule momt:
 
 rule momt_thermo:
     input:
-        "results/{system}/momt.h5",
+        unpack(momt_npt_check),
+        momt="results/{system}/momt.h5",
     output:
         csv="results/{system}/momt_thermo.csv",
         png="results/figures/momt_thermo_{system}.png",
