@@ -142,17 +142,16 @@ def test_phase_check_passes_a_fair_sample_and_fails_a_production_that_missed_the
 
     rng = np.random.default_rng(4)
     kT = K_B_EV * 2000.0
-    npt_H = np.concatenate([rng.normal(-493.0, 3.0, 1000), rng.normal(-473.0, 3.0, 1000)])
-    npt_crystal = np.arange(2000) < 1000
+    npt_crystal, npt_liquid = rng.normal(-493.0, 3.0, 1000), rng.normal(-473.0, 3.0, 1000)
     fair = np.concatenate([rng.normal(-493.0, 3.0, 400), rng.normal(-473.0, 3.0, 400)])
     crystal = np.arange(800) < 400
-    check = phase_check(fair, np.zeros(800), crystal, 2000.0, 2000.0, npt_H, npt_crystal)
+    check = phase_check(fair, np.zeros(800), crystal, 2000.0, 2000.0, npt_crystal, npt_liquid)
     assert check["crystal"]["consistent"] and check["liquid"]["consistent"]
     assert abs(check["crystal"]["gap_kT"]) < 3 * check["crystal"]["error_kT"]
     # Crystal frames only from a superheated tail 10 eV up (58 kT at 2000 K): the liquid still passes
     skewed = np.where(crystal, fair + 10.0, fair)
-    check = phase_check(skewed, np.zeros(800), crystal, 2000.0, 2000.0, npt_H, npt_crystal)
+    check = phase_check(skewed, np.zeros(800), crystal, 2000.0, 2000.0, npt_crystal, npt_liquid)
     assert not check["crystal"]["consistent"] and check["liquid"]["consistent"]
     assert check["crystal"]["gap_kT"] == pytest.approx(10.0 / kT, abs=0.5 / kT)
-    none = phase_check(fair, np.zeros(800), np.zeros(800, dtype=bool), 2000.0, 2000.0, npt_H, npt_crystal)
+    none = phase_check(fair, np.zeros(800), np.zeros(800, dtype=bool), 2000.0, 2000.0, npt_crystal, npt_liquid)
     assert np.isnan(none["crystal"]["gap_kT"]) and not none["crystal"]["consistent"]

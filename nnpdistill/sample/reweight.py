@@ -137,29 +137,29 @@ def block_bootstrap(H, bias, crystal, n_atoms, temperatures_K, reference_K, bloc
     return table, {"low_K": float(low), "high_K": float(high), "share_with_crossing": len(found) / resamples}
 
 
-def phase_check(H, bias, crystal, temperature_K, reference_K, npt_H, npt_crystal, sigmas=3.0):
-    """Each phase's reweighted <H> at temperature_K against a plain NPT run of the same cell at that temperature
-    (its frames of that phase): a production that never sampled a phase near its canonical enthalpy reweights it
-    from a far tail, and its crystal fraction and melting estimate mean nothing however narrow their intervals.
+def phase_check(H, bias, crystal, temperature_K, reference_K, npt_crystal_H, npt_liquid_H, sigmas=3.0):
+    """Each phase's reweighted <H> at temperature_K against plain NPT runs of the same cell at that temperature
+    (npt_crystal_H: the crystal run's crystalline frames, npt_liquid_H: the liquid run's liquid ones; eV): a
+    production that never sampled a phase near its canonical enthalpy reweights it from a far tail, and its
+    crystal fraction and melting estimate mean nothing however narrow their intervals.
 
     Returns {phase: {gap_kT, error_kT, consistent}} for "crystal" and "liquid" (NaN where either side has no frame
     of that phase): gap = reweighted - NPT mean (units of kT), error its standard error from Kish's effective
     frames of the reweighted phase and the NPT frames (both taken as independent, so a lower bound), consistent
     = |gap| <= sigmas x error."""
     H, crystal = np.asarray(H, dtype=float), np.asarray(crystal, dtype=bool)
-    npt_H, npt_crystal = np.asarray(npt_H, dtype=float), np.asarray(npt_crystal, dtype=bool)
     kT = K_B_EV * temperature_K
     logw = log_weights(H, bias, temperature_K, reference_K)
     w = np.exp(logw - logw.max())
     out = {}
-    for phase, mask, npt_mask in (("crystal", crystal, npt_crystal), ("liquid", ~crystal, ~npt_crystal)):
-        if not mask.any() or not npt_mask.any() or w[mask].sum() == 0:
+    for phase, mask, ref in (("crystal", crystal, npt_crystal_H), ("liquid", ~crystal, npt_liquid_H)):
+        ref = np.asarray(ref, dtype=float)
+        if not mask.any() or not len(ref) or w[mask].sum() == 0:
             out[phase] = {"gap_kT": float("nan"), "error_kT": float("nan"), "consistent": False}
             continue
         p = w[mask] / w[mask].sum()
         mean = float(p @ H[mask])
         variance = float(p @ (H[mask] - mean) ** 2)
-        ref = npt_H[npt_mask]
         error = np.sqrt(variance * float(p @ p) + ref.var() / len(ref))  # Kish: 1/n_eff = sum p^2
         gap = mean - ref.mean()
         out[phase] = {"gap_kT": gap / kT, "error_kT": error / kT, "consistent": bool(abs(gap) <= sigmas * error)}
