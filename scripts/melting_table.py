@@ -21,13 +21,14 @@ for (name, system), path in zip(snakemake.params.systems.items(), snakemake.inpu
     thermo = pd.read_csv(path).iloc[0]
     ref = coexistence[system["element"]]
     heat = float(thermo.get("latent_heat_at_melting_eV", float("nan")))  # NaN in tables from before the column
-    rows.append({"system": name, "element": system["element"], "atoms": 4 * system["fcc_cells"] ** 3,
+    atoms = 4 * system["fcc_cells"] ** 3
+    rows.append({"system": name, "element": system["element"], "atoms": atoms,
                  "momt_melting_K": thermo.melting_estimate_K, "momt_low_K": thermo.get("melting_low_K"),
                  "momt_high_K": thermo.get("melting_high_K"),
                  "coexistence_K": ref["melting_K"], "coexistence_low_K": ref["low_K"],
                  "coexistence_high_K": ref["high_K"], "coexistence_atoms": ref["atoms"],
                  "momt_minus_coexistence_K": thermo.melting_estimate_K - ref["melting_K"],
-                 "latent_heat_eV_per_atom": heat / (4 * system["fcc_cells"] ** 3),
+                 "latent_heat_eV_per_atom": heat / atoms,
                  "basin_offset_kT": basin_offset_kT(heat, thermo.melting_estimate_K, ref["melting_K"]),
                  "phases_consistent": thermo.get("phases_consistent")})  # momt_thermo's NPT check; none: unchecked
 table = pd.DataFrame(rows)
