@@ -35,7 +35,7 @@ def config_with_defaults(path):
 
 
 def one_run(args):
-    name, seed, kind, config_path, workdir = args
+    name, seed, kind, config_path, workdir, npt = args
     from nnpdistill.potential import Potential
     from nnpdistill.sample.momt import MOMTRun, MOMTSettings
 
@@ -62,11 +62,30 @@ def one_run(args):
         root.removeHandler(handler)
         handler.close()
     return summary(name, seed, config, settings, data, np.array(run.trace), run.state["learn_start"],
-                   run.state["produce_start"], time.perf_counter() - start)
+                   run.state["produce_start"], time.perf_counter() - start, npt)
 
 
-def summary(name, seed, config, settings, data, trace, learn_start, produce_start, wall_s):
-    """The benchmark's row for one finished run: its production dataset and trace (momt_bias.npz's)."""
+def npt_columns(name, config, data, npt):
+    """Each phase's reweighted <H> at T0 against the plain NPT runs in npt/<name>/ (momt_thermo's check); none
+    where that folder lacks them."""
+    from nnpdistill import dataset
+    from nnpdistill.sample.reweight import check_against_npt
+
+    files = [Path(npt or "") / name / f"npt_{phase}.h5" for phase in ("fcc", "liquid")]
+    if not npt or not all(f.exists() for f in files):
+        return {}
+    system = config["systems"][name]
+    check = check_against_npt(data, *(dataset.read(f) for f in files), system["fcc_cells"],
+                              config["crystallinity_fraction"], system["temperature_K"])
+    row = {f"{phase}_H_gap_kT0": c["gap_kT"] for phase, c in check.items()}
+    row.update({f"{phase}_H_gap_error_kT0": c["error_kT"] for phase, c in check.items()})
+    row["phases_consistent"] = all(c["consistent"] for c in check.values())
+    return row
+
+
+def summary(name, seed, config, settings, data, trace, learn_start, produce_start, wall_s, npt=None):
+    """The benchmark's row for one finished run: its production dataset and trace (momt_bias.npz's), and its
+    phases against plain NPT where npt (a results folder) holds the system's runs."""
     from nnpdistill.sample.order import crystalline, phase_crossings
     from nnpdistill.sample.reweight import (block_bootstrap, effective_frames_if_flat, latent_heat, melting_temperature,
                                             thermo_table)
@@ -94,7 +113,7 @@ def summary(name, seed, config, settings, data, trace, learn_start, produce_star
         "learning_steps": produce_start - learn_start, "retries": int(data.attrs.get("retries", 0)),
         "melting_K": np.nan if melting is None else melting, "melting_low_K": spread["low_K"],
         "melting_high_K": spread["high_K"], "latent_heat_eV_per_atom": latent_heat(table, melting) / data.n_atoms,
-        "frames": len(data), "wall_s": wall_s,
+        "frames": len(data), "wall_s": wall_s, **npt_columns(name, config, data, npt),
     }
 
 
@@ -117,7 +136,7 @@ def from_results(name, config, results):
         trace, learn_start, produce_start = bias["trace"], int(bias["learn_start"]), int(bias["produce_start"])
     timing = Path(results) / "benchmarks" / "momt" / f"{name}.tsv"
     wall = float(pd.read_csv(timing, sep="\t")["s"].iloc[0]) if timing.exists() else np.nan
-    return summary(name, config["seed"], config, settings, data, trace, learn_start, produce_start, wall)
+    return summary(name, config["seed"], config, settings, data, trace, learn_start, produce_start, wall, results)
 
 
 def main():
@@ -134,6 +153,9 @@ def main():
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--from-results", metavar="RESULTS", default=None,
                         help="no runs: the rows of a finished workflow's results folder (its config's seed)")
+    parser.add_argument("--npt", metavar="RESULTS", default=None,
+                        help="a results folder with <system>/npt_fcc.h5 and npt_liquid.h5 at T0: check each run's "
+                             "reweighted phases against them")
     parser.add_argument("--out", default=str(REPO / "results" / "benchmarks" / "momt_phases.csv"))
     parser.add_argument("--workdir", default=str(REPO / "results" / "benchmarks" / "momt_phases"))
     args = parser.parse_args()
@@ -142,7 +164,7 @@ def main():
         rows = [from_results(name, config, args.from_results) for name in args.systems]
     else:
         base = config["seed"] if args.first_seed is None else args.first_seed
-        runs = [(name, base + k, args.order_parameter, args.config, args.workdir)
+        runs = [(name, base + k, args.order_parameter, args.config, args.workdir, args.npt)
                 for k in range(args.seeds) for name in args.systems]
         with ProcessPoolExecutor(args.jobs) as pool:
             futures = [pool.submit(one_run, run) for run in runs]

@@ -11,9 +11,9 @@ import logging
 import numpy as np
 
 from nnpdistill import dataset, figures, logs, tables
-from nnpdistill.sample.order import crystalline, crystallinity, phase_crossings
-from nnpdistill.sample.reweight import (block_bootstrap, effective_frames_if_flat, latent_heat, melting_temperature,
-                                        phase_check, thermo_table)
+from nnpdistill.sample.order import crystalline, phase_crossings
+from nnpdistill.sample.reweight import (block_bootstrap, check_against_npt, effective_frames_if_flat, latent_heat,
+                                        melting_temperature, thermo_table)
 from nnpdistill.sample.wang_landau import Window
 
 logs.to_file(snakemake.log[0])
@@ -43,12 +43,7 @@ table["melting_share_of_resamples"] = spread["share_with_crossing"]
 table["latent_heat_at_melting_eV"] = latent_heat(table, melting)  # the cell's, for melting.csv's size comparison
 if hasattr(snakemake.input, "fcc"):
     fcc, liquid = dataset.read(snakemake.input.fcc), dataset.read(snakemake.input.liquid)
-    # each run's frames of its own phase: a small cell's liquid shows a bright Bragg spot now and then
-    in_phase = [crystalline(crystallinity(run.positions, run.cells, system["fcc_cells"]), data.n_atoms,
-                            snakemake.params.crystallinity_fraction) == want
-                for run, want in ((fcc, True), (liquid, False))]
-    check = phase_check(data.extras["H"], data.extras["bias"], crystal, T0, T0, fcc.extras["H"][in_phase[0]],
-                        liquid.extras["H"][in_phase[1]])
+    check = check_against_npt(data, fcc, liquid, system["fcc_cells"], snakemake.params.crystallinity_fraction, T0)
     for phase, row in check.items():
         table[f"{phase}_H_gap_kT0"], table[f"{phase}_H_gap_error_kT0"] = row["gap_kT"], row["error_kT"]
         logging.log(logging.INFO if row["consistent"] else logging.WARNING,

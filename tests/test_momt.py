@@ -400,3 +400,44 @@ def test_a_production_that_has_made_its_changes_is_not_cut_however_long_it_then_
     assert run.production_dwell() >= 0.2 * settings.n_frames * settings.sample_every  # it did stay
     assert not [r for r in caplog.records if "cut short" in r.message or "retry" in r.message]
     assert len(data) == settings.n_frames and run.state.get("retries", 0) == 0
+
+
+def test_a_stage_must_go_back_to_both_ends_of_each_phases_h_range():
+    from nnpdistill.sample.momt import stage_spans_phases
+
+    rng = np.random.default_rng(3)
+    n = 100  # classifier: crystal above 50 atoms, liquid below 25
+    h = np.concatenate([rng.uniform(-500, -470, 400), rng.uniform(-480, -440, 400), rng.uniform(-490, -450, 50)])
+    c = np.concatenate([np.full(400, 80.0), np.full(400, 5.0), np.full(50, 40.0)])  # crystal, liquid, between
+    everything = np.ones(h.size, bool)
+    assert stage_spans_phases(h, c, everything, n, 0.5, 0.1)
+    hot_crystal_only = everything & ~((c > 50) & (h < -490))  # the stage never went back to the cold crystal
+    assert not stage_spans_phases(h, c, hot_crystal_only, n, 0.5, 0.1)
+    assert stage_spans_phases(h, c, hot_crystal_only, n, 0.5, 0.0)  # off
+    no_liquid = c > 25  # a stage in the crystal and between only
+    assert not stage_spans_phases(h, c, no_liquid, n, 0.5, 0.1)
+    assert stage_spans_phases(h[c > 25], c[c > 25], no_liquid[c > 25], n, 0.5, 0.1)  # liquid never seen: not required
+    between_rows = (c > 25) & (c < 50)  # rows between the thresholds count for neither phase
+    assert not stage_spans_phases(h, c, between_rows, n, 0.5, 0.1)
+
+
+@pytest.mark.parametrize("spans", [False, True])
+def test_ln_f_is_cut_by_the_schedule_only_once_the_stage_has_spanned_the_phases(tmp_path, potential, monkeypatch,
+                                                                                spans):
+    from dataclasses import replace
+
+    from nnpdistill.sample.momt import MOMTRun
+    from tests.momt_runner import SETTINGS
+
+    learning = replace(SETTINGS.learning, flatness=1.0, min_count=10**9, stage_max_steps=2000,
+                       stage_phase_quantile=0.1, max_steps=12000, one_over_t=False)  # never flat: the schedule
+    settings = replace(SETTINGS, learning=learning, n_frames=2)
+    monkeypatch.setattr(MOMTRun, "_stage_spans_phases", lambda self: spans)
+    run = MOMTRun("Ni", 2, potential, settings, seed=11, workdir=tmp_path)
+    run.run()
+    ln_f = [row[1] for row in run.state["history"]]
+    assert len(ln_f) >= 5
+    if spans:
+        assert ln_f[-1] <= SETTINGS.learning.ln_f_initial / 8
+    else:
+        assert ln_f == [SETTINGS.learning.ln_f_initial] * len(ln_f)

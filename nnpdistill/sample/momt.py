@@ -4,7 +4,8 @@ One run goes through three periods, each resumable:
 - equilibrate: plain NPT of the FCC start at T0, P0 (the bias attached but zero);
 - learn: Wang-Landau deposits of kT0 * ln f every deposit_every steps; every check_every steps, ln f is
   multiplied by ln_f_factor when the reachable part of the (H, O) histogram is flat, or when a stage has lasted
-  stage_max_steps (a schedule, 0 for none) and seen stage_min_crossings crystal/liquid changes, and follows 1/t
+  stage_max_steps (a schedule, 0 for none), seen stage_min_crossings crystal/liquid changes and, with
+  stage_phase_quantile, gone back to both ends of each phase's H range (stage_spans_phases), and follows 1/t
   once one_over_t allows it; learning stops at ln_f_final or after max_steps;
 - produce: the bias frozen, a frame every sample_every steps (unbiased EAM energy and forces as labels).
 
@@ -73,6 +74,31 @@ class LearningSchedule:
     one_over_t: bool
     stage_max_steps: int = 0
     stage_min_crossings: int = 0
+    stage_phase_quantile: float = 0.0
+
+
+def stage_spans_phases(h, crystallinity, in_stage, n_atoms, fraction, quantile):
+    """Whether a Wang-Landau stage has gone back to both ends of each phase's H range.
+
+    h, crystallinity: the learning's trace rows so far (eV, atoms); in_stage: which rows belong to this stage.
+    A phase's ends are the quantile and 1 - quantile of its H over the whole learning; the stage must reach, in
+    that phase, H at or below the first and at or above the second. A stage that skips the cold crystal lets ln f
+    shrink before the deposits there are balanced, and the frozen bias then keeps the walker out of it. Rows
+    between the classifier's thresholds (order.PhaseTracker) count for neither phase; a phase the learning has
+    not seen is not required. quantile 0 (off) always passes.
+    """
+    if quantile <= 0:
+        return True
+    h, crystallinity, in_stage = (np.asarray(a) for a in (h, crystallinity, in_stage))
+    high = fraction * n_atoms
+    for phase in (crystallinity > high, crystallinity < 0.5 * high):
+        if not phase.any():
+            continue
+        low_end, high_end = np.quantile(h[phase], [quantile, 1.0 - quantile])
+        mine = h[phase & in_stage]
+        if not mine.size or mine.min() > low_end or mine.max() < high_end:
+            return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -377,10 +403,11 @@ class MOMTRun:
         # 1/t with t in deposits per bin; a deposit spreads over about 2 pi sigma_H sigma_O bins of the grid.
         kernel_area = 2.0 * np.pi * self.s.kernel_bins[0] * self.s.kernel_bins[1]
         inverse_t = visited / (max(st["deposits"], 1) * kernel_area)
+        spans = self._stage_spans_phases()
         if st["one_over_t_mode"]:
             st["ln_f"] = inverse_t
         elif flat or (sched.stage_max_steps and step - st["stage_start"] >= sched.stage_max_steps
-                      and st["stage_changes"] >= sched.stage_min_crossings):
+                      and st["stage_changes"] >= sched.stage_min_crossings and spans):
             st["ln_f"] *= sched.ln_f_factor
             st["stage_start"] = step
             st["stage_changes"] = 0
@@ -391,10 +418,20 @@ class MOMTRun:
         self.momt.learn(st["ln_f"], sched.deposit_every)
         lo, hi = self.momt.factor_min, self.momt.factor_max
         st["history"].append([step, st["ln_f"], visited, bool(flat), st["one_over_t_mode"]])
-        log.info("step %d: ln f %.4g%s, %d bins visited, flat %s, %d phase changes this stage, "
+        log.info("step %d: ln f %.4g%s, %d bins visited, flat %s, %d phase changes this stage, phase ends %s, "
                  "1 + d dH/dH in [%.3f, %.3f], O %.1f, H %.1f eV, %s", step, st["ln_f"],
-                 " (1/t)" if st["one_over_t_mode"] else "", visited, flat, st["stage_changes"], lo, hi,
+                 " (1/t)" if st["one_over_t_mode"] else "", visited, flat, st["stage_changes"],
+                 "reached" if spans else "not reached", lo, hi,
                  self.momt.last["O"], self.momt.last["H"], st["phase_now"])
+
+    def _stage_spans_phases(self):
+        q = self.s.learning.stage_phase_quantile
+        if q <= 0:
+            return True
+        rows = np.array(self.trace + list(self.momt.trace), dtype=float).reshape(-1, len(TRACE_COLUMNS))
+        rows = rows[rows[:, 0] > self.state["learn_start"]]
+        return stage_spans_phases(rows[:, 1], rows[:, 6], rows[:, 0] > self.state["stage_start"], self.n_atoms,
+                                  self.s.crystallinity_fraction, q)
 
     def _produce(self, min_phase_changes=0):
         """The frozen-bias production. While it is short of min_phase_changes (0: no retry left), a walker that has

@@ -164,3 +164,16 @@ def phase_check(H, bias, crystal, temperature_K, reference_K, npt_crystal_H, npt
         gap = mean - ref.mean()
         out[phase] = {"gap_kT": gap / kT, "error_kT": error / kT, "consistent": bool(abs(gap) <= sigmas * error)}
     return out
+
+
+def check_against_npt(data, fcc, liquid, n_cells, fraction, temperature_K, sigmas=3.0):
+    """phase_check of a MOMT production (a Dataset with H, bias and crystallinity extras) against the plain NPT
+    runs of the same cell at temperature_K (Datasets from an FCC and a liquid start): each run gives its frames of
+    its own phase, since a small cell's liquid shows a bright Bragg spot now and then."""
+    from .order import crystalline, crystallinity
+
+    crystal = crystalline(data.extras["crystallinity"], data.n_atoms, fraction)
+    in_phase = [crystalline(crystallinity(run.positions, run.cells, n_cells), run.n_atoms, fraction) == want
+                for run, want in ((fcc, True), (liquid, False))]
+    return phase_check(data.extras["H"], data.extras["bias"], crystal, temperature_K, temperature_K,
+                       fcc.extras["H"][in_phase[0]], liquid.extras["H"][in_phase[1]], sigmas)
