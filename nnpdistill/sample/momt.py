@@ -418,10 +418,10 @@ class MOMTRun:
         self.momt.learn(st["ln_f"], sched.deposit_every)
         lo, hi = self.momt.factor_min, self.momt.factor_max
         st["history"].append([step, st["ln_f"], visited, bool(flat), st["one_over_t_mode"]])
-        log.info("step %d: ln f %.4g%s, %d bins visited, flat %s, %d phase changes this stage, phase ends %s, "
+        ends = "" if sched.stage_phase_quantile <= 0 else ", phase ends " + ("reached" if spans else "not reached")
+        log.info("step %d: ln f %.4g%s, %d bins visited, flat %s, %d phase changes this stage%s, "
                  "1 + d dH/dH in [%.3f, %.3f], O %.1f, H %.1f eV, %s", step, st["ln_f"],
-                 " (1/t)" if st["one_over_t_mode"] else "", visited, flat, st["stage_changes"],
-                 "reached" if spans else "not reached", lo, hi,
+                 " (1/t)" if st["one_over_t_mode"] else "", visited, flat, st["stage_changes"], ends, lo, hi,
                  self.momt.last["O"], self.momt.last["H"], st["phase_now"])
 
     def _stage_spans_phases(self):
