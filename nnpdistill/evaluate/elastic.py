@@ -77,6 +77,8 @@ def analyse(atoms, energies, labels, delta=0.005):
         v0, e0, b = EquationOfState(volumes, per_atom, eos="birchmurnaghan").fit()
     except (RuntimeError, ValueError):  # no minimum inside the strain range (an untrained model, say): no EOS
         v0, e0, b = (float("nan"),) * 3
+    if not volumes.min() <= v0 <= volumes.max():  # a fit may also return a minimum far outside the strains
+        v0, e0, b = (float("nan"),) * 3
     e_zero = by["eos +0.0000"]
 
     def curvature(kind):
