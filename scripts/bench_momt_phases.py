@@ -71,8 +71,10 @@ def npt_columns(name, config, data, npt):
     from nnpdistill import dataset
     from nnpdistill.sample.reweight import check_against_npt
 
-    files = [Path(npt or "") / name / f"npt_{phase}.h5" for phase in ("fcc", "liquid")]
-    if not npt or not all(f.exists() for f in files):
+    if not npt:
+        return {}
+    files = [Path(npt) / name / f"npt_{phase}.h5" for phase in ("fcc", "liquid")]
+    if not all(f.exists() for f in files):
         return {}
     system = config["systems"][name]
     check = check_against_npt(data, *(dataset.read(f) for f in files), system["fcc_cells"],

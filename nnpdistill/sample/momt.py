@@ -90,8 +90,8 @@ def stage_spans_phases(h, crystallinity, in_stage, n_atoms, fraction, quantile):
     if quantile <= 0:
         return True
     h, crystallinity, in_stage = (np.asarray(a) for a in (h, crystallinity, in_stage))
-    high = fraction * n_atoms
-    for phase in (crystallinity > high, crystallinity < 0.5 * high):
+    tracker = PhaseTracker(n_atoms, fraction)  # its thresholds, not the hysteresis: rows are taken one by one
+    for phase in (crystallinity > tracker.high, crystallinity < tracker.low):
         if not phase.any():
             continue
         low_end, high_end = np.quantile(h[phase], [quantile, 1.0 - quantile])
