@@ -70,10 +70,12 @@ def _comparison(path):
 
 
 def _phase_gaps(row):
-    """The reweighted phases' <H> at T0 against plain NPT runs, as momt_thermo.csv's columns give them."""
+    """The reweighted phases' <H> at T0 against plain NPT runs within their basins, with the production's frames there,
+    as momt_thermo.csv's columns give them."""
     if pd.isna(row.get("phases_consistent")):  # a missing column reads as None
         return "not checked (no NPT runs)"
-    gaps = ", ".join(f"{phase} {row[f'{phase}_H_gap_kT0']:+.0f} ± {row[f'{phase}_H_gap_error_kT0']:.0f}"
+    gaps = ", ".join(f"{phase} {row[f'{phase}_H_gap_kT0']:+.0f} ± {row[f'{phase}_H_gap_error_kT0']:.0f} "
+                     f"({row.get(f'{phase}_basin_frames', float('nan')):.0f} frames)"
                      for phase in ("crystal", "liquid"))
     return f"{gaps}: {'consistent' if bool(row['phases_consistent']) else '**not consistent**'}"
 
@@ -99,8 +101,10 @@ def _momt_phases(paths, config, melting):
             "(hysteresis classifier); effective frames are those of the reweighting to T0, beside those a production "
             "spread evenly over the same (H, O) bins would give; T_m is where the "
             "reweighted crystal fraction crosses 1/2, with a 95 % block-bootstrap interval. Where the system has plain "
-            "NPT runs at T0, each phase's reweighted <H> is set against theirs: a gap of many standard errors means the "
-            "production never sampled that phase near its canonical enthalpy, and its T_m is not to be trusted.\n\n"
+            "NPT runs at T0, each phase's reweighted <H> is set against theirs, both within the crystallinity range the "
+            "NPT run spans (its basin; the production's frames there in brackets): a gap of many standard errors, or "
+            "no frame in the basin, means the production never sampled that phase near its canonical enthalpy, and "
+            "its T_m is not to be trusted.\n\n"
             + table_md(pd.DataFrame(rows), 3) + "\n")
     if melting:
         text += ("\nDirect solid-liquid coexistence with the same EAM (`snakemake melting`) against the MOMT "

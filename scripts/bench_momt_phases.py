@@ -81,6 +81,8 @@ def npt_columns(name, config, data, npt):
                               config["crystallinity_fraction"], system["temperature_K"])
     row = {f"{phase}_H_gap_kT0": c["gap_kT"] for phase, c in check.items()}
     row.update({f"{phase}_H_gap_error_kT0": c["error_kT"] for phase, c in check.items()})
+    row.update({f"{phase}_basin_frames": c["frames"] for phase, c in check.items()})
+    row.update({f"{phase}_basin_effective_frames": c["effective_frames"] for phase, c in check.items()})
     row["phases_consistent"] = all(c["consistent"] for c in check.values())
     return row
 

@@ -3,7 +3,8 @@
 Frames are classed as crystalline by their orientation-free crystallinity (stored with each MOMT frame), not
 by O: O misses crystals that regrew in another orientation, which MOMT runs do produce. Intervals (95 %) come from
 a bootstrap over blocks of consecutive frames; effective_frames says how many frames carry each temperature.
-Where the system has plain NPT runs at T0 (fcc, liquid), each phase's reweighted <H> at T0 is checked against them.
+Where the system has plain NPT runs at T0 (fcc, liquid), each phase's reweighted <H> at T0 is checked against them,
+within each run's own crystallinity range (reweight.phase_check says why).
 """
 
 import logging
@@ -46,9 +47,13 @@ if hasattr(snakemake.input, "fcc"):
     check = check_against_npt(data, fcc, liquid, system["fcc_cells"], snakemake.params.crystallinity_fraction, T0)
     for phase, row in check.items():
         table[f"{phase}_H_gap_kT0"], table[f"{phase}_H_gap_error_kT0"] = row["gap_kT"], row["error_kT"]
+        table[f"{phase}_basin_frames"] = row["frames"]
+        table[f"{phase}_basin_effective_frames"] = row["effective_frames"]
         logging.log(logging.INFO if row["consistent"] else logging.WARNING,
-                    "%s frames reweighted to T0: <H> %+.1f kT0 from the plain NPT run's (standard error %.1f): %s",
-                    phase, row["gap_kT"], row["error_kT"], "consistent" if row["consistent"] else
+                    "%s basin (crystallinity %.0f-%.0f atoms, the plain NPT run's): %d production frames (%.1f "
+                    "effective at T0), <H> %+.1f kT0 from the NPT run's (standard error %.1f): %s", phase,
+                    *row["basin"], row["frames"], row["effective_frames"], row["gap_kT"], row["error_kT"],
+                    "consistent" if row["consistent"] else
                     "NOT consistent, the production did not sample this phase near its canonical enthalpy; the "
                     "crystal fraction and melting estimate are not to be trusted")
     table["phases_consistent"] = all(row["consistent"] for row in check.values())

@@ -1,4 +1,4 @@
-"""The report's words on how the distilled set was selected."""
+"""The report's words: how the distilled set was selected, and how the MOMT phases compare with plain NPT."""
 
 from nnpdistill.report import _selection
 
@@ -12,3 +12,13 @@ def test_the_report_says_whether_the_selection_is_the_papers():
                            "each scoring 4000 unchosen frames by the maxvol uncertainty and adding 25.")
     assert "This is not the paper's selection" in pool and "make benchmark" in pool
     assert "not the paper's" in _selection({"mode": "cascade", "uncertainty": "force"})
+
+
+def test_the_report_gives_each_phase_check_with_its_frames_in_the_basin():
+    from nnpdistill.report import _phase_gaps
+
+    row = {"phases_consistent": False, "crystal_H_gap_kT0": 41.6, "crystal_H_gap_error_kT0": 2.2,
+           "crystal_basin_frames": 35, "liquid_H_gap_kT0": -0.4, "liquid_H_gap_error_kT0": 1.9,
+           "liquid_basin_frames": 8123}
+    assert _phase_gaps(row) == "crystal +42 ± 2 (35 frames), liquid -0 ± 2 (8123 frames): **not consistent**"
+    assert _phase_gaps({"phases_consistent": None}) == "not checked (no NPT runs)"

@@ -142,16 +142,42 @@ def test_phase_check_passes_a_fair_sample_and_fails_a_production_that_missed_the
 
     rng = np.random.default_rng(4)
     kT = K_B_EV * 2000.0
-    npt_crystal, npt_liquid = rng.normal(-493.0, 3.0, 1000), rng.normal(-473.0, 3.0, 1000)
+    crystal_run = (rng.normal(-493.0, 3.0, 1000), rng.normal(80.0, 3.0, 1000))  # H (eV), crystallinity (atoms)
+    liquid_run = (rng.normal(-473.0, 3.0, 1000), np.abs(rng.normal(12.0, 4.0, 1000)))
     fair = np.concatenate([rng.normal(-493.0, 3.0, 400), rng.normal(-473.0, 3.0, 400)])
-    crystal = np.arange(800) < 400
-    check = phase_check(fair, np.zeros(800), crystal, 2000.0, 2000.0, npt_crystal, npt_liquid)
+    order = np.concatenate([rng.normal(80.0, 3.0, 400), np.abs(rng.normal(12.0, 4.0, 400))])
+    check = phase_check(fair, np.zeros(800), order, 2000.0, 2000.0, crystal_run, liquid_run)
     assert check["crystal"]["consistent"] and check["liquid"]["consistent"]
     assert abs(check["crystal"]["gap_kT"]) < 3 * check["crystal"]["error_kT"]
+    assert 380 <= check["crystal"]["frames"] <= 400
+    assert check["crystal"]["effective_frames"] == pytest.approx(check["crystal"]["frames"])
+    lo, hi = check["crystal"]["basin"]
+    assert 70.0 < lo < 76.0 and 84.0 < hi < 90.0
     # Crystal frames only from a superheated tail 10 eV up (58 kT at 2000 K): the liquid still passes
-    skewed = np.where(crystal, fair + 10.0, fair)
-    check = phase_check(skewed, np.zeros(800), crystal, 2000.0, 2000.0, npt_crystal, npt_liquid)
+    skewed = np.where(np.arange(800) < 400, fair + 10.0, fair)
+    check = phase_check(skewed, np.zeros(800), order, 2000.0, 2000.0, crystal_run, liquid_run)
     assert not check["crystal"]["consistent"] and check["liquid"]["consistent"]
     assert check["crystal"]["gap_kT"] == pytest.approx(10.0 / kT, abs=0.5 / kT)
-    none = phase_check(fair, np.zeros(800), np.zeros(800, dtype=bool), 2000.0, 2000.0, npt_crystal, npt_liquid)
-    assert np.isnan(none["crystal"]["gap_kT"]) and not none["crystal"]["consistent"]
+    # No frame in the intact crystal's basin: nothing to check, and that is a failure
+    none = phase_check(fair, np.zeros(800), np.where(order > 50.0, 60.0, order), 2000.0, 2000.0, crystal_run,
+                       liquid_run)
+    assert np.isnan(none["crystal"]["gap_kT"]) and not none["crystal"]["consistent"] and none["crystal"]["frames"] == 0
+
+
+def test_phase_check_compares_the_intact_crystal_not_partly_melted_cells_the_classifier_calls_crystalline():
+    """Above a cell's melting point, partly melted cells (crystallinity between the classifier's two thresholds, so
+    still crystalline by its hysteresis) outweigh the intact crystal in that class: the class's mean enthalpy then
+    lies far above the NPT crystal's though the sampling is right. Within the NPT run's basin the two agree."""
+    from nnpdistill.sample.reweight import phase_check, thermo_table
+
+    rng = np.random.default_rng(5)
+    crystal_run = (rng.normal(-493.0, 3.0, 1000), rng.normal(80.0, 3.0, 1000))
+    liquid_run = (rng.normal(-473.0, 3.0, 1000), np.abs(rng.normal(12.0, 4.0, 1000)))
+    H = np.concatenate([rng.normal(-493.0, 3.0, 300), rng.normal(-483.0, 3.0, 600), rng.normal(-473.0, 3.0, 400)])
+    order = np.concatenate([rng.normal(80.0, 3.0, 300), rng.normal(40.0, 5.0, 600), np.abs(rng.normal(12.0, 4.0, 400))])
+    classed_crystal = np.arange(len(H)) < 900
+    whole_class = thermo_table(H, np.zeros_like(H), classed_crystal, 108, [2000.0], 2000.0).H_crystal_eV.iloc[0]
+    assert whole_class - crystal_run[0].mean() > 5.0  # the class's mean: 30 kT0 off, with right sampling
+    check = phase_check(H, np.zeros_like(H), order, 2000.0, 2000.0, crystal_run, liquid_run)
+    assert check["crystal"]["consistent"] and check["liquid"]["consistent"]
+    assert check["crystal"]["frames"] < 310

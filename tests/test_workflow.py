@@ -122,6 +122,8 @@ def test_reweighting_a_plain_npt_run_to_its_own_temperature(test_run):
     for phase in ("crystal", "liquid"):
         gap, error = table[f"{phase}_H_gap_kT0"].iloc[0], table[f"{phase}_H_gap_error_kT0"].iloc[0]
         assert np.isnan(gap) or error > 0
+        frames = table[f"{phase}_basin_frames"].iloc[0]
+        assert 0 <= frames <= len(momt) and (frames > 0 or np.isnan(gap))
     verdict = all(abs(table[f"{p}_H_gap_kT0"].iloc[0]) <= 3 * table[f"{p}_H_gap_error_kT0"].iloc[0]
                   for p in ("crystal", "liquid"))
     assert bool(table["phases_consistent"].iloc[0]) == verdict

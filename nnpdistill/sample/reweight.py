@@ -137,43 +137,64 @@ def block_bootstrap(H, bias, crystal, n_atoms, temperatures_K, reference_K, bloc
     return table, {"low_K": float(low), "high_K": float(high), "share_with_crossing": len(found) / resamples}
 
 
-def phase_check(H, bias, crystal, temperature_K, reference_K, npt_crystal_H, npt_liquid_H, sigmas=3.0):
-    """Each phase's reweighted <H> at temperature_K against plain NPT runs of the same cell at that temperature
-    (npt_crystal_H: the crystal run's crystalline frames, npt_liquid_H: the liquid run's liquid ones; eV): a
-    production that never sampled a phase near its canonical enthalpy reweights it from a far tail, and its
-    crystal fraction and melting estimate mean nothing however narrow their intervals.
+def phase_check(H, bias, order, temperature_K, reference_K, npt_crystal, npt_liquid, sigmas=3.0, tail=0.01):
+    """Each phase's reweighted <H> at temperature_K against a plain NPT run of that phase in the same cell and at that
+    temperature, both taken within the run's own basin: the frames whose crystallinity (order, atoms) lies between
+    the run's tail and 1 - tail quantiles of it. A production that never sampled a phase near its canonical enthalpy
+    reweights it from a far tail, and its crystal fraction and melting estimate mean nothing however narrow their
+    intervals.
 
-    Returns {phase: {gap_kT, error_kT, consistent}} for "crystal" and "liquid" (NaN where either side has no frame
-    of that phase): gap = reweighted - NPT mean (units of kT), error its standard error from Kish's effective
-    frames of the reweighted phase and the NPT frames (both taken as independent, so a lower bound), consistent
-    = |gap| <= sigmas x error."""
-    H, crystal = np.asarray(H, dtype=float), np.asarray(crystal, dtype=bool)
+    Why within the basin, not the whole phase: above the cell's melting point the crystal is metastable, and the
+    frames the classifier still calls crystalline (its hysteresis keeps partly melted cells crystalline down to half
+    its threshold) carry most of that class's canonical weight, far above the intact crystal's enthalpy. A plain NPT
+    run from FCC never leaves the intact crystal's basin, so it is the canonical ensemble restricted to that basin;
+    a production in equilibrium with its bias, reweighted and restricted the same way, must agree with it at any T.
+
+    npt_crystal, npt_liquid: (H, crystallinity) arrays of each run's frames of its own phase (eV, atoms). Returns
+    {phase: {gap_kT, error_kT, consistent, frames, effective_frames, basin}} for "crystal" and "liquid": gap =
+    reweighted - NPT mean in the basin (units of kT), error its standard error from Kish's effective frames and the
+    NPT frames (both taken as independent, so a lower bound), consistent = |gap| <= sigmas x error, frames and
+    effective_frames the production's in the basin (NaN gap and not consistent where it has none)."""
+    H, order = np.asarray(H, dtype=float), np.asarray(order, dtype=float)
     kT = K_B_EV * temperature_K
     logw = log_weights(H, bias, temperature_K, reference_K)
     w = np.exp(logw - logw.max())
     out = {}
-    for phase, mask, ref in (("crystal", crystal, npt_crystal_H), ("liquid", ~crystal, npt_liquid_H)):
-        ref = np.asarray(ref, dtype=float)
-        if not mask.any() or not len(ref) or w[mask].sum() == 0:
-            out[phase] = {"gap_kT": float("nan"), "error_kT": float("nan"), "consistent": False}
+    for phase, (ref_H, ref_order) in (("crystal", npt_crystal), ("liquid", npt_liquid)):
+        ref_H, ref_order = np.asarray(ref_H, dtype=float), np.asarray(ref_order, dtype=float)
+        row = {"gap_kT": float("nan"), "error_kT": float("nan"), "consistent": False, "frames": 0,
+               "effective_frames": 0.0, "basin": (float("nan"), float("nan"))}
+        out[phase] = row
+        if not len(ref_H):
+            continue
+        lo, hi = np.quantile(ref_order, [tail, 1.0 - tail])
+        row["basin"] = (float(lo), float(hi))
+        mask = (order >= lo) & (order <= hi)
+        ref = ref_H[(ref_order >= lo) & (ref_order <= hi)]
+        row["frames"] = int(mask.sum())
+        if not mask.any() or w[mask].sum() == 0:
             continue
         p = w[mask] / w[mask].sum()
         mean = float(p @ H[mask])
         variance = float(p @ (H[mask] - mean) ** 2)
         error = np.sqrt(variance * float(p @ p) + ref.var() / len(ref))  # Kish: 1/n_eff = sum p^2
         gap = mean - ref.mean()
-        out[phase] = {"gap_kT": gap / kT, "error_kT": error / kT, "consistent": bool(abs(gap) <= sigmas * error)}
+        row.update(gap_kT=gap / kT, error_kT=error / kT, consistent=bool(abs(gap) <= sigmas * error),
+                   effective_frames=float(1.0 / (p @ p)))
     return out
 
 
 def check_against_npt(data, fcc, liquid, n_cells, fraction, temperature_K, sigmas=3.0):
     """phase_check of a MOMT production (a Dataset with H, bias and crystallinity extras) against the plain NPT
     runs of the same cell at temperature_K (Datasets from an FCC and a liquid start): each run gives its frames of
-    its own phase, since a small cell's liquid shows a bright Bragg spot now and then."""
+    its own phase, since a small cell's liquid shows a bright Bragg spot now and then, and those frames' crystallinity
+    bounds the phase's basin."""
     from .order import crystalline, crystallinity
 
-    crystal = crystalline(data.extras["crystallinity"], data.n_atoms, fraction)
-    in_phase = [crystalline(crystallinity(run.positions, run.cells, n_cells), run.n_atoms, fraction) == want
-                for run, want in ((fcc, True), (liquid, False))]
-    return phase_check(data.extras["H"], data.extras["bias"], crystal, temperature_K, temperature_K,
-                       fcc.extras["H"][in_phase[0]], liquid.extras["H"][in_phase[1]], sigmas)
+    refs = []
+    for run, want in ((fcc, True), (liquid, False)):
+        order = crystallinity(run.positions, run.cells, n_cells)
+        keep = crystalline(order, run.n_atoms, fraction) == want
+        refs.append((run.extras["H"][keep], order[keep]))
+    return phase_check(data.extras["H"], data.extras["bias"], data.extras["crystallinity"], temperature_K,
+                       temperature_K, *refs, sigmas=sigmas)
