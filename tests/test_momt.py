@@ -421,9 +421,21 @@ def test_a_stage_must_go_back_to_both_ends_of_each_phases_h_range():
     assert not stage_spans_phases(h, c, between_rows, n, 0.5, 0.1)
 
 
+def test_a_stage_summary_gives_where_the_walker_sat_and_its_crystalline_share():
+    from nnpdistill.sample.momt import stage_summary
+
+    h = np.linspace(-500.0, -400.0, 101)
+    crystallinity = np.where(h < -470.0, 80.0, 10.0)  # 30 of 101 rows above the classifier's 54 atoms
+    assert stage_summary(h, crystallinity, 108, 0.5) == ("H 1/50/99 % -499.0 / -450.0 / -401.0 eV, "
+                                                         "30 % of rows crystalline")
+    assert stage_summary([], [], 108, 0.5) == "no trace rows"
+
+
 @pytest.mark.parametrize("spans", [False, True])
 def test_ln_f_is_cut_by_the_schedule_only_once_the_stage_has_spanned_the_phases(tmp_path, potential, monkeypatch,
-                                                                                spans):
+                                                                                caplog, spans):
+    import logging
+    import re
     from dataclasses import replace
 
     from nnpdistill.sample.momt import MOMTRun
@@ -434,10 +446,16 @@ def test_ln_f_is_cut_by_the_schedule_only_once_the_stage_has_spanned_the_phases(
     settings = replace(SETTINGS, learning=learning, n_frames=2)
     monkeypatch.setattr(MOMTRun, "_stage_spans_phases", lambda self: spans)
     run = MOMTRun("Ni", 2, potential, settings, seed=11, workdir=tmp_path)
-    run.run()
+    with caplog.at_level(logging.INFO, logger="nnpdistill.sample.momt"):
+        run.run()
     ln_f = [row[1] for row in run.state["history"]]
+    ended = [r.message for r in caplog.records if r.message.startswith("stage at ln f")]
     assert len(ln_f) >= 5
     if spans:
         assert ln_f[-1] <= SETTINGS.learning.ln_f_initial / 8
+        # each stage that ends says where it kept the walker (the 32-atom cell's H lies near -140 eV)
+        pattern = r"stage at ln f [0-9.]+ ends after [0-9]+000 steps: H 1/50/99 % -1[0-9.]+ / -1[0-9.]+ / -1[0-9.]+ eV"
+        assert len(ended) >= 3 and all(re.match(pattern, m) for m in ended)
     else:
+        assert not ended
         assert ln_f == [SETTINGS.learning.ln_f_initial] * len(ln_f)

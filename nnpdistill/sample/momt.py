@@ -101,6 +101,20 @@ def stage_spans_phases(h, crystallinity, in_stage, n_atoms, fraction, quantile):
     return True
 
 
+def stage_summary(h, crystallinity, n_atoms, fraction):
+    """Where a Wang-Landau stage kept the walker, for the learning log: its H 1/50/99 % (eV) and crystalline share.
+
+    A stage that sat in one region for its whole length (a cold crystal, say) leaves an excess of bias there that
+    later, smaller stages do not remove, and the frozen bias then keeps the production out of that region
+    (docs/momt-phases.md); this line shows it as it happens."""
+    h = np.asarray(h, dtype=float)
+    if not h.size:
+        return "no trace rows"
+    low, mid, high = np.percentile(h, [1, 50, 99])
+    share = float(np.mean(np.asarray(crystallinity) > PhaseTracker(n_atoms, fraction).high))
+    return f"H 1/50/99 % {low:.1f} / {mid:.1f} / {high:.1f} eV, {100 * share:.0f} % of rows crystalline"
+
+
 @dataclass(frozen=True)
 class MOMTSettings:
     temperature_K: float
@@ -408,6 +422,8 @@ class MOMTRun:
             st["ln_f"] = inverse_t
         elif flat or (sched.stage_max_steps and step - st["stage_start"] >= sched.stage_max_steps
                       and st["stage_changes"] >= sched.stage_min_crossings and spans):
+            log.info("stage at ln f %.4g ends after %d steps: %s", st["ln_f"], step - st["stage_start"],
+                     self._stage_summary())
             st["ln_f"] *= sched.ln_f_factor
             st["stage_start"] = step
             st["stage_changes"] = 0
@@ -424,12 +440,20 @@ class MOMTRun:
                  " (1/t)" if st["one_over_t_mode"] else "", visited, flat, st["stage_changes"], ends, lo, hi,
                  self.momt.last["O"], self.momt.last["H"], st["phase_now"])
 
+    def _stage_rows(self):
+        rows = np.array(self.trace + list(self.momt.trace), dtype=float).reshape(-1, len(TRACE_COLUMNS))
+        return rows[rows[:, 0] > self.state["learn_start"]]
+
+    def _stage_summary(self):
+        rows = self._stage_rows()
+        rows = rows[rows[:, 0] > self.state["stage_start"]]
+        return stage_summary(rows[:, 1], rows[:, 6], self.n_atoms, self.s.crystallinity_fraction)
+
     def _stage_spans_phases(self):
         q = self.s.learning.stage_phase_quantile
         if q <= 0:
             return True
-        rows = np.array(self.trace + list(self.momt.trace), dtype=float).reshape(-1, len(TRACE_COLUMNS))
-        rows = rows[rows[:, 0] > self.state["learn_start"]]
+        rows = self._stage_rows()
         return stage_spans_phases(rows[:, 1], rows[:, 6], rows[:, 0] > self.state["stage_start"], self.n_atoms,
                                   self.s.crystallinity_fraction, q)
 
