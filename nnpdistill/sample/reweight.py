@@ -146,7 +146,8 @@ def phase_check(H, bias, order, temperature_K, reference_K, npt_crystal, npt_liq
 
     Why within the basin, not the whole phase: above the cell's melting point the crystal is metastable, and the
     frames the classifier still calls crystalline (its hysteresis keeps partly melted cells crystalline down to half
-    its threshold) carry most of that class's canonical weight, far above the intact crystal's enthalpy. A plain NPT
+    its threshold) can carry most of that class's canonical weight, far above the intact crystal's enthalpy (Ni 108's
+    default production does: docs/momt-phases.md). A plain NPT
     run from FCC never leaves the intact crystal's basin, so it is the canonical ensemble restricted to that basin;
     a production in equilibrium with its bias, reweighted and restricted the same way, must agree with it at any T.
 
