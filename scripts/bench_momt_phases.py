@@ -69,7 +69,7 @@ def npt_columns(name, config, data, npt):
     """Each phase's reweighted <H> at T0 against the plain NPT runs in npt/<name>/ (momt_thermo's check); none
     where that folder lacks them."""
     from nnpdistill import dataset
-    from nnpdistill.sample.reweight import check_against_npt
+    from nnpdistill.sample.reweight import check_against_npt, check_columns
 
     if not npt:
         return {}
@@ -79,12 +79,7 @@ def npt_columns(name, config, data, npt):
     system = config["systems"][name]
     check = check_against_npt(data, *(dataset.read(f) for f in files), system["fcc_cells"],
                               config["crystallinity_fraction"], system["temperature_K"])
-    row = {f"{phase}_H_gap_kT0": c["gap_kT"] for phase, c in check.items()}
-    row.update({f"{phase}_H_gap_error_kT0": c["error_kT"] for phase, c in check.items()})
-    row.update({f"{phase}_basin_frames": c["frames"] for phase, c in check.items()})
-    row.update({f"{phase}_basin_effective_frames": c["effective_frames"] for phase, c in check.items()})
-    row["phases_consistent"] = all(c["consistent"] for c in check.values())
-    return row
+    return check_columns(check)
 
 
 def summary(name, seed, config, settings, data, trace, learn_start, produce_start, wall_s, npt=None):

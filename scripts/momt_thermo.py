@@ -13,8 +13,8 @@ import numpy as np
 
 from nnpdistill import dataset, figures, logs, tables
 from nnpdistill.sample.order import crystalline, phase_crossings
-from nnpdistill.sample.reweight import (block_bootstrap, check_against_npt, effective_frames_if_flat, latent_heat,
-                                        melting_temperature, thermo_table)
+from nnpdistill.sample.reweight import (block_bootstrap, check_against_npt, check_columns, effective_frames_if_flat,
+                                        latent_heat, melting_temperature, thermo_table)
 from nnpdistill.sample.wang_landau import Window
 
 logs.to_file(snakemake.log[0])
@@ -45,10 +45,9 @@ table["latent_heat_at_melting_eV"] = latent_heat(table, melting)  # the cell's, 
 if hasattr(snakemake.input, "fcc"):
     fcc, liquid = dataset.read(snakemake.input.fcc), dataset.read(snakemake.input.liquid)
     check = check_against_npt(data, fcc, liquid, system["fcc_cells"], snakemake.params.crystallinity_fraction, T0)
+    for column, value in check_columns(check).items():
+        table[column] = value
     for phase, row in check.items():
-        table[f"{phase}_H_gap_kT0"], table[f"{phase}_H_gap_error_kT0"] = row["gap_kT"], row["error_kT"]
-        table[f"{phase}_basin_frames"] = row["frames"]
-        table[f"{phase}_basin_effective_frames"] = row["effective_frames"]
         logging.log(logging.INFO if row["consistent"] else logging.WARNING,
                     "%s basin (crystallinity %.0f-%.0f atoms, the plain NPT run's): %d production frames (%.1f "
                     "effective at T0), <H> %+.1f kT0 from the NPT run's (standard error %.1f): %s", phase,
@@ -56,7 +55,6 @@ if hasattr(snakemake.input, "fcc"):
                     "consistent" if row["consistent"] else
                     "NOT consistent, the production did not sample this phase near its canonical enthalpy; the "
                     "crystal fraction and melting estimate are not to be trusted")
-    table["phases_consistent"] = all(row["consistent"] for row in check.values())
 # The production as a whole, for the report: how often it crossed and how it shared its frames between phases.
 table["frames"], table["phase_changes"], table["crystalline_share"] = len(data), changes, crystal.mean()
 tables.write_csv(table, snakemake.output.csv)

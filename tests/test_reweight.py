@@ -138,7 +138,7 @@ def test_basin_offset_is_zero_at_the_bulk_melting_point_and_signed_by_the_shift(
 
 
 def test_phase_check_passes_a_fair_sample_and_fails_a_production_that_missed_the_canonical_crystal():
-    from nnpdistill.sample.reweight import phase_check
+    from nnpdistill.sample.reweight import check_columns, phase_check
 
     rng = np.random.default_rng(4)
     kT = K_B_EV * 2000.0
@@ -162,6 +162,11 @@ def test_phase_check_passes_a_fair_sample_and_fails_a_production_that_missed_the
     none = phase_check(fair, np.zeros(800), np.where(order > 50.0, 60.0, order), 2000.0, 2000.0, crystal_run,
                        liquid_run)
     assert np.isnan(none["crystal"]["gap_kT"]) and not none["crystal"]["consistent"] and none["crystal"]["frames"] == 0
+    columns = check_columns(none)
+    names = ("H_gap_kT0", "H_gap_error_kT0", "basin_frames", "basin_effective_frames")
+    assert list(columns) == [f"{p}_{c}" for p in ("crystal", "liquid") for c in names] + ["phases_consistent"]
+    assert columns["crystal_basin_frames"] == 0 and columns["liquid_basin_frames"] == none["liquid"]["frames"] > 350
+    assert not columns["phases_consistent"]
 
 
 def test_phase_check_compares_the_intact_crystal_not_partly_melted_cells_the_classifier_calls_crystalline():

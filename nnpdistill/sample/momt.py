@@ -440,12 +440,12 @@ class MOMTRun:
                  " (1/t)" if st["one_over_t_mode"] else "", visited, flat, st["stage_changes"], ends, lo, hi,
                  self.momt.last["O"], self.momt.last["H"], st["phase_now"])
 
-    def _stage_rows(self):
+    def _learning_rows(self):
         rows = np.array(self.trace + list(self.momt.trace), dtype=float).reshape(-1, len(TRACE_COLUMNS))
         return rows[rows[:, 0] > self.state["learn_start"]]
 
     def _stage_summary(self):
-        rows = self._stage_rows()
+        rows = self._learning_rows()
         rows = rows[rows[:, 0] > self.state["stage_start"]]
         return stage_summary(rows[:, 1], rows[:, 6], self.n_atoms, self.s.crystallinity_fraction)
 
@@ -453,7 +453,7 @@ class MOMTRun:
         q = self.s.learning.stage_phase_quantile
         if q <= 0:
             return True
-        rows = self._stage_rows()
+        rows = self._learning_rows()
         return stage_spans_phases(rows[:, 1], rows[:, 6], rows[:, 0] > self.state["stage_start"], self.n_atoms,
                                   self.s.crystallinity_fraction, q)
 

@@ -147,9 +147,9 @@ def phase_check(H, bias, order, temperature_K, reference_K, npt_crystal, npt_liq
     Why within the basin, not the whole phase: above the cell's melting point the crystal is metastable, and the
     frames the classifier still calls crystalline (its hysteresis keeps partly melted cells crystalline down to half
     its threshold) can carry most of that class's canonical weight, far above the intact crystal's enthalpy (Ni 108's
-    default production does: docs/momt-phases.md). A plain NPT
-    run from FCC never leaves the intact crystal's basin, so it is the canonical ensemble restricted to that basin;
-    a production in equilibrium with its bias, reweighted and restricted the same way, must agree with it at any T.
+    default production does: docs/momt-phases.md). A plain NPT run from FCC never leaves the intact crystal's basin,
+    so it is the canonical ensemble restricted to that basin; a production in equilibrium with its bias, reweighted
+    and restricted the same way, must agree with it at any T.
 
     npt_crystal, npt_liquid: (H, crystallinity) arrays of each run's frames of its own phase (eV, atoms). Returns
     {phase: {gap_kT, error_kT, consistent, frames, effective_frames, basin}} for "crystal" and "liquid": gap =
@@ -199,3 +199,14 @@ def check_against_npt(data, fcc, liquid, n_cells, fraction, temperature_K, sigma
         refs.append((run.extras["H"][keep], order[keep]))
     return phase_check(data.extras["H"], data.extras["bias"], data.extras["crystallinity"], temperature_K,
                        temperature_K, *refs, sigmas=sigmas)
+
+
+def check_columns(check):
+    """A phase_check's result as the columns momt_thermo.csv and the MOMT benchmark carry: per phase the gap and its
+    error (kT0) and the production's frames and effective frames in the basin, then phases_consistent."""
+    row = {}
+    for phase, c in check.items():
+        row.update({f"{phase}_H_gap_kT0": c["gap_kT"], f"{phase}_H_gap_error_kT0": c["error_kT"],
+                    f"{phase}_basin_frames": c["frames"], f"{phase}_basin_effective_frames": c["effective_frames"]})
+    row["phases_consistent"] = all(c["consistent"] for c in check.values())
+    return row
