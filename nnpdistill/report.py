@@ -80,6 +80,15 @@ def _phase_gaps(row):
     return f"{gaps}: {'consistent' if bool(row['phases_consistent']) else '**not consistent**'}"
 
 
+def _intact(row):
+    """How many of the quenched crystalline frames fell back to the perfect lattice, with the 95 % interval."""
+    if pd.isna(row.get("crystal_quenched_frames")) or not row["crystal_quenched_frames"]:
+        return "not checked"
+    n = int(row["crystal_quenched_frames"])
+    return (f"{int(row['crystal_intact_frames'])} of {n} [{100 * row['crystal_intact_low']:.0f}, "
+            f"{100 * row['crystal_intact_high']:.0f} %]; median {row['crystal_quench_excess_median_eV']:.1f} eV above")
+
+
 def _momt_phases(paths, config, melting):
     """One row per MOMT system: its crossings, effective frames at T0 and melting estimate; coexistence beside."""
     rows = []
@@ -96,7 +105,8 @@ def _momt_phases(paths, config, melting):
                      "crystalline share": first.get("crystalline_share"),
                      "effective frames at T0": at_t0.effective_frames,
                      "the same if flat": at_t0.get("effective_frames_if_flat"), "T_m (K), 95 % interval": interval,
-                     "<H> of each phase at T0 against plain NPT (kT0)": _phase_gaps(first)})
+                     "<H> of each phase at T0 against plain NPT (kT0)": _phase_gaps(first),
+                     "crystals intact when quenched": _intact(first)})
     text = ("## MOMT: phases, reweighting and melting\n\nChanges are counted by the orientation-free crystallinity "
             "(hysteresis classifier); effective frames are those of the reweighting to T0, beside those a production "
             "spread evenly over the same (H, O) bins would give; T_m is where the "
@@ -104,7 +114,9 @@ def _momt_phases(paths, config, melting):
             "NPT runs at T0, each phase's reweighted <H> is set against theirs, both within the crystallinity range the "
             "NPT run spans (its basin; the production's frames there in brackets): a gap of many standard errors, or "
             "no frame in the basin, means the production never sampled that phase near its canonical enthalpy, and "
-            "its T_m is not to be trusted.\n\n"
+            "its T_m is not to be trusted. A sample of the crystalline frames is quenched at 0 bar: an intact crystal "
+            "falls back to the perfect lattice's energy, a crystal that regrew with defects stays above it (median "
+            "excess given); a production whose crystals are mostly defective reweights a defective crystal.\n\n"
             + table_md(pd.DataFrame(rows), 3) + "\n")
     if melting:
         text += ("\nDirect solid-liquid coexistence with the same EAM (`snakemake melting`) against the MOMT "

@@ -61,8 +61,9 @@ def one_run(args):
     finally:
         root.removeHandler(handler)
         handler.close()
+    wall = time.perf_counter() - start
     return summary(name, seed, config, settings, data, np.array(run.trace), run.state["learn_start"],
-                   run.state["produce_start"], time.perf_counter() - start, npt)
+                   run.state["produce_start"], wall, npt, potential)
 
 
 def npt_columns(name, config, data, npt):
@@ -82,9 +83,11 @@ def npt_columns(name, config, data, npt):
     return check_columns(check)
 
 
-def summary(name, seed, config, settings, data, trace, learn_start, produce_start, wall_s, npt=None):
-    """The benchmark's row for one finished run: its production dataset and trace (momt_bias.npz's), and its
-    phases against plain NPT where npt (a results folder) holds the system's runs."""
+def summary(name, seed, config, settings, data, trace, learn_start, produce_start, wall_s, npt=None, potential=None):
+    """The benchmark's row for one finished run: its production dataset and trace (momt_bias.npz's), its phases
+    against plain NPT where npt (a results folder) holds the system's runs, and its quenched crystals
+    (momt.reweight.quench_frames of them, by the run's seed) where a potential is given."""
+    from nnpdistill.sample.inherent import intact_columns, production_check
     from nnpdistill.sample.order import crystalline, phase_crossings
     from nnpdistill.sample.reweight import (block_bootstrap, effective_frames_if_flat, latent_heat, melting_temperature,
                                             thermo_table)
@@ -113,6 +116,9 @@ def summary(name, seed, config, settings, data, trace, learn_start, produce_star
         "melting_K": np.nan if melting is None else melting, "melting_low_K": spread["low_K"],
         "melting_high_K": spread["high_K"], "latent_heat_eV_per_atom": latent_heat(table, melting) / data.n_atoms,
         "frames": len(data), "wall_s": wall_s, **npt_columns(name, config, data, npt),
+        **(intact_columns(production_check(data, crystal, system["element"], system["fcc_cells"], potential,
+                                           r["quench_frames"], seed))
+           if potential is not None and r["quench_frames"] else {}),
     }
 
 
@@ -127,6 +133,7 @@ def from_results(name, config, results):
     """The row of a system that a workflow run (its config's seed) already sampled: results/<name>/momt.h5 and
     momt_bias.npz; wall_s from its job benchmark."""
     from nnpdistill import dataset
+    from nnpdistill.potential import Potential
     from nnpdistill.sample.momt import MOMTSettings
 
     settings = MOMTSettings.from_config(config["systems"][name], config["momt"], config["crystallinity_fraction"])
@@ -135,7 +142,10 @@ def from_results(name, config, results):
         trace, learn_start, produce_start = bias["trace"], int(bias["learn_start"]), int(bias["produce_start"])
     timing = Path(results) / "benchmarks" / "momt" / f"{name}.tsv"
     wall = float(pd.read_csv(timing, sep="\t")["s"].iloc[0]) if timing.exists() else np.nan
-    return summary(name, config["seed"], config, settings, data, trace, learn_start, produce_start, wall, results)
+    spec = config["potentials"][config["systems"][name]["potential"]]
+    potential = Potential(REPO / spec["path"], spec["pair_style"], spec["sha256"])
+    return summary(name, config["seed"], config, settings, data, trace, learn_start, produce_start, wall, results,
+                   potential)
 
 
 def main():

@@ -4,7 +4,8 @@ Frames are classed as crystalline by their orientation-free crystallinity (store
 by O: O misses crystals that regrew in another orientation, which MOMT runs do produce. Intervals (95 %) come from
 a bootstrap over blocks of consecutive frames; effective_frames says how many frames carry each temperature.
 Where the system has plain NPT runs at T0 (fcc, liquid), each phase's reweighted <H> at T0 is checked against them,
-within each run's own crystallinity range (reweight.phase_check says why).
+within each run's own crystallinity range (reweight.phase_check says why). A sample of the crystalline frames is
+quenched: those that do not fall back to the perfect lattice regrew with defects (nnpdistill.sample.inherent).
 """
 
 import logging
@@ -12,6 +13,8 @@ import logging
 import numpy as np
 
 from nnpdistill import dataset, figures, logs, tables
+from nnpdistill.potential import Potential
+from nnpdistill.sample.inherent import intact_columns, production_check
 from nnpdistill.sample.order import crystalline, phase_crossings
 from nnpdistill.sample.reweight import (block_bootstrap, check_against_npt, check_columns, effective_frames_if_flat,
                                         latent_heat, melting_temperature, thermo_table)
@@ -55,6 +58,27 @@ if hasattr(snakemake.input, "fcc"):
                     "consistent" if row["consistent"] else
                     "NOT consistent, the production did not sample this phase near its canonical enthalpy; the "
                     "crystal fraction and melting estimate are not to be trusted")
+if r["quench_frames"]:
+    pot = snakemake.params.potential
+    potential = Potential(snakemake.input.potential, pot["pair_style"], pot["sha256"])
+    intact = production_check(data, crystal, system["element"], system["fcc_cells"], potential, r["quench_frames"],
+                              snakemake.params.seed,
+                              progress=lambda k, n: logging.info("quenched %d of %d crystalline frames", k, n))
+    for column, value in intact_columns(intact).items():
+        table[column] = value
+    share_ok = intact["intact_high"] >= 0.5
+    if not intact["frames"]:
+        logging.warning("inherent structures: no crystalline frame to quench")
+    else:
+        logging.log(logging.INFO if share_ok else logging.WARNING,
+                    "inherent structures: %d of %d crystalline frames quench to the perfect FCC lattice (95 %% "
+                    "interval %.0f-%.0f %%); energies above it (eV): %s; atoms in FCC / HCP environments after the "
+                    "quench (median): %.0f / %.0f %%%s", intact["intact"], intact["frames"],
+                    100 * intact["intact_low"], 100 * intact["intact_high"],
+                    " ".join(f"{e:.2f}" for e in intact["excess_eV"]), 100 * np.median(intact["fcc_share"]),
+                    100 * np.median(intact["hcp_share"]),
+                    "" if share_ok else "; most of the production's crystals regrew with defects, so its crystal is "
+                    "not the intact one and the melting estimate is that of a defective crystal")
 # The production as a whole, for the report: how often it crossed and how it shared its frames between phases.
 table["frames"], table["phase_changes"], table["crystalline_share"] = len(data), changes, crystal.mean()
 tables.write_csv(table, snakemake.output.csv)

@@ -22,3 +22,12 @@ def test_the_report_gives_each_phase_check_with_its_frames_in_the_basin():
            "liquid_basin_frames": 8123}
     assert _phase_gaps(row) == "crystal +42 ± 2 (35 frames), liquid -0 ± 2 (8123 frames): **not consistent**"
     assert _phase_gaps({"phases_consistent": None}) == "not checked (no NPT runs)"
+
+
+def test_the_report_gives_the_share_of_intact_crystals():
+    from nnpdistill.report import _intact
+
+    row = {"crystal_quenched_frames": 24, "crystal_intact_frames": 0, "crystal_intact_share": 0.0,
+           "crystal_intact_low": 0.0, "crystal_intact_high": 0.138, "crystal_quench_excess_median_eV": 5.43}
+    assert _intact(row) == "0 of 24 [0, 14 %]; median 5.4 eV above"
+    assert _intact({}) == "not checked" and _intact({"crystal_quenched_frames": float("nan")}) == "not checked"

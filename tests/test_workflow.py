@@ -127,6 +127,12 @@ def test_reweighting_a_plain_npt_run_to_its_own_temperature(test_run):
     verdict = all(abs(table[f"{p}_H_gap_kT0"].iloc[0]) <= 3 * table[f"{p}_H_gap_error_kT0"].iloc[0]
                   for p in ("crystal", "liquid"))
     assert bool(table["phases_consistent"].iloc[0]) == verdict
+    # test.yaml quenches 4 crystalline frames (if the tiny production has that many): an intact share in [0, 1]
+    # with an interval around it, the count agreeing with the share
+    quenched = table["crystal_quenched_frames"].iloc[0]
+    assert quenched == min(4, int(round(table["crystalline_share"].iloc[0] * len(momt))))
+    share, low, high = (table[f"crystal_intact_{k}"].iloc[0] for k in ("share", "low", "high"))
+    assert 0 <= low <= share <= high <= 1 and table["crystal_intact_frames"].iloc[0] == round(share * quenched)
     # the paper's O, which Table S3's grid uses, is the bias's O here (eq. 2), recomputed from the frames
     np.testing.assert_allclose(momt.extras["O_eq2"], momt.extras["O"], rtol=1e-8, atol=1e-8)
 

@@ -61,6 +61,7 @@ rule momt_thermo:
     input:
         unpack(momt_npt_check),
         momt="results/{system}/momt.h5",
+        potential=potential_file,
     output:
         csv="results/{system}/momt_thermo.csv",
         png="results/figures/momt_thermo_{system}.png",
@@ -68,6 +69,7 @@ rule momt_thermo:
         system=system,
         reweight=config["momt"]["reweight"],
         seed=config["seed"],
+        potential=potential_spec,
         crystallinity_fraction=config["crystallinity_fraction"],
         crystal_order_fraction=config["crystal_order_fraction"],
     log:
