@@ -61,9 +61,8 @@ def one_run(args):
     finally:
         root.removeHandler(handler)
         handler.close()
-    wall = time.perf_counter() - start
     return summary(name, seed, config, settings, data, np.array(run.trace), run.state["learn_start"],
-                   run.state["produce_start"], wall, npt, potential)
+                   run.state["produce_start"], time.perf_counter() - start, npt, potential)
 
 
 def npt_columns(name, config, data, npt):

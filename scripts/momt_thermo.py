@@ -66,10 +66,10 @@ if r["quench_frames"]:
                               progress=lambda k, n: logging.info("quenched %d of %d crystalline frames", k, n))
     for column, value in intact_columns(intact).items():
         table[column] = value
-    share_ok = intact["intact_high"] >= 0.5
     if not intact["frames"]:
         logging.warning("inherent structures: no crystalline frame to quench")
     else:
+        share_ok = intact["intact_high"] >= 0.5
         logging.log(logging.INFO if share_ok else logging.WARNING,
                     "inherent structures: %d of %d crystalline frames quench to the perfect FCC lattice (95 %% "
                     "interval %.0f-%.0f %%); energies above it (eV): %s; atoms in FCC / HCP environments after the "

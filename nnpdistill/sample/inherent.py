@@ -98,10 +98,12 @@ def production_check(data, crystal, element, fcc_cells, potential, frames, seed,
 
 def intact_columns(check):
     """An intact_check's result as the columns momt_thermo.csv and the MOMT benchmark carry."""
-    excess = check["excess_eV"]
+    def median(values):
+        return float(np.median(values)) if len(values) else float("nan")
+
     return {"crystal_quenched_frames": check["frames"], "crystal_intact_frames": check["intact"],
             "crystal_intact_share": check["intact_share"],
             "crystal_intact_low": check["intact_low"], "crystal_intact_high": check["intact_high"],
-            "crystal_quench_excess_median_eV": float(np.median(excess)) if len(excess) else float("nan"),
-            "crystal_quench_fcc_share_median": float(np.median(check["fcc_share"])) if len(excess) else float("nan"),
-            "crystal_quench_hcp_share_median": float(np.median(check["hcp_share"])) if len(excess) else float("nan")}
+            "crystal_quench_excess_median_eV": median(check["excess_eV"]),
+            "crystal_quench_fcc_share_median": median(check["fcc_share"]),
+            "crystal_quench_hcp_share_median": median(check["hcp_share"])}
