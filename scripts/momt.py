@@ -30,7 +30,7 @@ if crossings < cfg["min_phase_changes"]:
         f"(momt.retries); crystalline share {share:.3f}, H up to "
         f"{data.extras['H'].max():.1f} eV. A run that misses a phase is no dataset: widen the window "
         f"(systems.{snakemake.wildcards.system}.momt), learn longer (momt.learning) or use "
-        "systems.<name>.momt.order_parameter: first_shell. The checkpoint in the work folder is kept.")
+        "another systems.<name>.momt.order_parameter (docs/momt-phases.md). The checkpoint in the work folder is kept.")
 data.attrs.update(system=snakemake.wildcards.system, potential_sha256=potential.sha256, settings=cfg,
                   window=system["momt"], production_phase_changes=crossings)
 dataset.write(snakemake.output.dataset, data)

@@ -246,7 +246,8 @@ NI108 = Window(-500.0, -440.0, 60, -5.0, 120.0, 125)
 @pytest.mark.parametrize("n", [2, 3])
 def test_compiled_order_parameter_equals_numpys_for_every_kind(n):
     """The plugin's C++ order parameter, which the learning callback calls with engine plugin, gives
-    order_parameter_box's value and gradient for each kind, in a box that is not cubic."""
+    order_parameter_box's value and gradient for each kind, in a box that is not cubic, for a warm crystal and
+    for uncorrelated atoms (where every orientation of `orientations` weighs in)."""
     from nnpdistill.sample.momt_plugin import CompiledOrder
     from nnpdistill.sample.order import KINDS, order_parameter_box, wave_numbers
 
@@ -255,29 +256,33 @@ def test_compiled_order_parameter_equals_numpys_for_every_kind(n):
     stretch = np.array([1.0, 1.04, 0.97])
     positions = atoms.positions * stretch + rng.normal(0.0, 0.3, atoms.positions.shape)
     lengths = np.diag(atoms.cell) * stretch
+    scattered = rng.uniform(0.0, 1.0, positions.shape) * lengths
     for kind in KINDS:
         compiled = CompiledOrder(n, kind)
         assert compiled.size == len(wave_numbers(n, kind))
-        value, grad = compiled(positions, lengths)
-        expected, expected_grad = order_parameter_box(positions, lengths, n, kind)
-        assert value == pytest.approx(expected, rel=1e-12)
-        np.testing.assert_allclose(grad, expected_grad, rtol=0, atol=1e-12 * np.abs(expected_grad).max())
+        for frame in (positions, scattered):
+            value, grad = compiled(frame, lengths)
+            expected, expected_grad = order_parameter_box(frame, lengths, n, kind)
+            assert value == pytest.approx(expected, rel=1e-12)
+            np.testing.assert_allclose(grad, expected_grad, rtol=0, atol=1e-12 * np.abs(expected_grad).max())
     with pytest.raises(ValueError, match="no order parameter kind 'max'"):
         CompiledOrder(n, "max")
 
 
-@pytest.mark.parametrize("kind", ["shell", "peak", "first_shell"])
+@pytest.mark.parametrize("kind", ["shell", "peak", "first_shell", "orientations"])
 def test_shell_order_parameters_drive_both_engines_alike_and_their_forces_are_the_gradient(potential, kind):
     """Ni 108 (n = 3), where the shell holds 16 vectors against eq. 2's 4, summed (shell) or smoothly maximised
-    (peak), or the first shell's 265 (first_shell): the plugin and the Python engine agree step by step, the O
+    (peak), or the first shell's 265 (first_shell), or the five orientations' 20 (orientations): the plugin and the Python engine agree step by step, the O
     they report is order.order_parameter's value of that kind, and the plugin's forces are minus the gradient of
     U + bias."""
     from nnpdistill.sample.order import order_parameter
 
     bias = WangLandauBias(NI108, 2000.0, 1000.0, 4000.0)
     rng = np.random.default_rng(1)
+    centre, spread = {"shell": (-470.0, 80.0), "peak": (-470.0, 100.0), "first_shell": (-470.0, 100.0),
+                      "orientations": (-485.0, 85.0)}[kind], {"orientations": 8.0}.get(kind, 4.0)
     for _ in range(3000):
-        bias.deposit(rng.normal(-470.0, 4.0), rng.normal({"shell": 80.0, "peak": 100.0, "first_shell": 100.0}[kind], 10.0), 1.0)
+        bias.deposit(rng.normal(centre[0], spread), rng.normal(centre[1], 10.0), 1.0)
     results = {}
     for name, engine in ENGINES.items():
         with Simulation(crystal("Ni", "fcc", 3), potential) as sim:
@@ -288,8 +293,10 @@ def test_shell_order_parameters_drive_both_engines_alike_and_their_forces_are_th
             shell, _ = order_parameter(sim.positions(), sim.cell(), 3, gradient=False, kind=kind)
             eq2, _ = order_parameter(sim.positions(), sim.cell(), 3, gradient=False)
             results[name] = (sim.forces(), momt.last)
-            # in the starting orientation the other 12 vectors change O little, but far more than rounding
-            assert momt.last["O"] == pytest.approx(shell, rel=1e-9) and abs(shell - eq2) > 1e-3
+            # in the starting orientation the other 12 vectors change O little, but far more than rounding; for
+            # orientations the twins weigh e^-(3N/4) there, so O is eq. 2's (the test above compares them elsewhere)
+            assert momt.last["O"] == pytest.approx(shell, rel=1e-9)
+            assert abs(shell - eq2) > 1e-3 if kind != "orientations" else shell == pytest.approx(eq2, rel=1e-9)
     (f_py, last_py), (f_cc, last_cc) = results["python"], results["plugin"]
     assert abs(last_py["dbias_dO"]) > 1e-3  # the O force acts
     np.testing.assert_allclose(f_cc, f_py, rtol=0, atol=1e-9)

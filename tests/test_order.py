@@ -134,7 +134,7 @@ def test_shell_of_uncorrelated_positions_gives_its_pairs_over_four():
     assert values.mean() == pytest.approx(4.0, abs=0.15)  # 16 pairs / 4
 
 
-@pytest.mark.parametrize("kind", ["shell", "peak", "first_shell"])
+@pytest.mark.parametrize("kind", ["shell", "peak", "first_shell", "orientations"])
 def test_shell_kinds_are_translation_invariant_and_their_gradient_matches_finite_differences(kind):
     rng = np.random.default_rng(8)
     atoms = crystal("Ni", "fcc", 3)
@@ -204,6 +204,37 @@ def test_first_shell_is_the_crystallinity_made_smooth():
     assert values[1] == pytest.approx(108.0 + np.log(4.0), rel=1e-9)
     assert values[2] > 105.0 and order_parameter(layered, cell, 3, gradient=False, kind="peak")[0] < 12.0
     assert values[3:].mean() == pytest.approx(7.7, abs=0.3)
+
+
+def test_orientations_read_the_start_and_each_twin_as_n_and_a_twin_boundary_less():
+    """orientations: eq. 2 for every FCC orientation of the box (n = 3: the start and its four Sigma-3 twins, each
+    sharing one {111} vector with it), smoothly maximised: N for the start and its twin where eq. 2 sees N/4; a
+    cell of two grains, start and twin, well below N; about 2.7 for uncorrelated atoms; eq. 2 itself where the
+    start is the only orientation (n = 2)."""
+    from nnpdistill.sample.order import orientation_families
+
+    families = orientation_families(3)
+    assert [len(orientation_families(n)) for n in (1, 2, 3, 4)] == [1, 1, 5, 1]
+    assert np.all(np.abs(np.einsum("fgi,fhi->fgh", families, families)) == np.where(np.eye(4, dtype=bool), 27, 9))
+    start = crystal("Ni", "fcc", 3)
+    twin, cell = twin_orientation()
+    assert order_parameter(start.positions, start.cell, 3, kind="orientations")[0] == pytest.approx(108.0, rel=1e-12)
+    assert order_parameter(twin, cell, 3, kind="orientations")[0] == pytest.approx(108.0, rel=1e-12)
+    assert order_parameter(twin, cell, 3)[0] == pytest.approx(27.0, rel=1e-12)
+    # two grains: the start below the (111) plane through the box centre, the twin above (crowded where they meet)
+    height = lambda p: p @ np.ones(3) / np.sqrt(3.0)
+    middle = height(np.diag(cell)) / 2.0
+    half = np.concatenate([start.positions[height(start.positions) < middle], twin[height(twin) >= middle]])
+    mixed = order_parameter(half, cell, 3, gradient=False, kind="orientations")[0]
+    assert 0.2 < mixed / len(half) < 0.7
+    rng = np.random.default_rng(11)
+    values, _ = order_parameter(rng.uniform(0.0, 10.56, size=(400, 108, 3)),
+                                np.broadcast_to(np.eye(3) * 10.56, (400, 3, 3)), 3, gradient=False, kind="orientations")
+    assert values.mean() == pytest.approx(2.7, abs=0.1)
+    small = crystal("Ni", "fcc", 2)
+    small.positions += rng.normal(0.0, 0.3, small.positions.shape)
+    assert order_parameter(small.positions, small.cell, 2, kind="orientations")[0] == pytest.approx(
+        order_parameter(small.positions, small.cell, 2)[0], rel=1e-12)
 
 
 def test_one_classifier_keeps_a_twin_crystalline_and_counts_only_melting():

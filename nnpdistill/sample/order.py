@@ -24,18 +24,27 @@ over, so it is that classifier made smooth: a crystal in any orientation the box
 ln 4 when perfect; FCC {200} spots lie at 1.155, outside), a strained one too, and the bias cannot push the
 walker into a crystal it does not see. Uncorrelated atoms read about 7.7 (n = 3; 6.3 for n = 2); Ni 108 at
 2,000 K: liquid 10-40 (median 15), crystal 70-90.
+The orientations variant (kind="orientations") is eq. 2 taken for every FCC orientation that fits the box, with
+a smooth maximum over them: O = (1/b) ln sum_f exp(b O_f), O_f = 1/(4 N_A) sum of |S(g)|^2 over orientation f's
+four {111} vectors (orientation_families: the quadruples of shell vectors at |cos| = 1/3 to each other, i.e. the
+body diagonals of a cube). For n = 3 these are the start and its four Sigma-3 twins (each shares one {111}
+vector with the start), so a perfect crystal in any of them reads N_A (the others add e^(-3 b N_A / 4)), as the start does
+with eq. 2, while a crystal whose Bragg spots are spread over several orientations or off the shell (a twin
+boundary, a strained or defective grain) reads less. Where the start is the only orientation (n = 1, 2, 4) it is
+eq. 2 itself. Uncorrelated atoms read about 2.7 for n = 3.
 
 Positions are in Angstrom; the gradient is in 1/Angstrom.
 """
 
 from functools import lru_cache
+from itertools import combinations
 
 import numpy as np
 
 # One of each +-h pair of the FCC {111} reciprocal vectors, in units of 2*pi*n / cell edge.
 FCC_111 = np.array([[1, 1, 1], [1, 1, -1], [1, -1, 1], [-1, 1, 1]], dtype=float)
-KINDS = ("eq2", "shell", "peak", "first_shell")
-PEAK_KINDS = ("peak", "first_shell")  # smooth maxima; the others are sums
+KINDS = ("eq2", "shell", "peak", "first_shell", "orientations")
+PEAK_KINDS = ("peak", "first_shell")  # smooth maxima over single vectors; orientations over quadruples
 PEAK_SHARPNESS = 1.0  # b of the peak kind, per unit of |S|^2 / N: sharp next to the crystal's O ~ N
 
 
@@ -57,27 +66,53 @@ def shell_vectors(n):
     return vectors
 
 
+@lru_cache(maxsize=16)
+def orientation_families(n):
+    """The FCC orientations that fit an n x n x n box, as their {111} reciprocal vectors: an array (orientations,
+    4, 3) of integer h (one of each +-pair), every quadruple of |h|^2 = 3 n^2 shell vectors whose pairwise
+    |h.h'| are n^2 (|cos| = 1/3: a cube's body diagonals), in lexicographic order of their shell indices."""
+    shell = shell_vectors(n)
+    close = np.abs(shell @ shell.T) == n * n
+    families = [quad for quad in combinations(range(len(shell)), 4)
+                if all(close[i, j] for i, j in combinations(quad, 2))]
+    vectors = shell[np.array(families)]
+    vectors.flags.writeable = False
+    return vectors
+
+
 def wave_numbers(n, kind="eq2"):
     """The h vectors (in units of 2 pi / cell edge) that O runs over: eq. 2's n * {111}, the whole |h|^2 = 3 n^2
-    shell, or the first shell of `crystallinity`."""
+    shell, the first shell of `crystallinity`, or each fitting orientation's four {111} vectors in turn (a vector
+    shared by two orientations appears twice)."""
     if kind not in KINDS:
         raise ValueError(f"order parameter kind must be one of {KINDS}, got {kind!r}")
     if kind == "first_shell":
         return first_shell_vectors(n)
+    if kind == "orientations":
+        return orientation_families(n).reshape(-1, 3)
     return n * FCC_111 if kind == "eq2" else shell_vectors(n)
 
 
 def _combine(intensity, n_atoms, kind):
     """O from |S(g)|^2 (..., g) and the weights dO/d|S(g)|^2 of each wave vector."""
+    norm = 1.0 / (len(FCC_111) * n_atoms)  # 1/(4 N): N for a commensurate FCC crystal
+    if kind == "orientations":
+        each = norm * intensity.reshape(*intensity.shape[:-1], -1, len(FCC_111)).sum(axis=-1)
+        value, share = _smooth_max(each)
+        return value, norm * np.repeat(share, len(FCC_111), axis=-1)
     if kind not in PEAK_KINDS:
-        norm = 1.0 / (len(FCC_111) * n_atoms)  # 1/(4 N): N for a commensurate FCC crystal
         return norm * intensity.sum(axis=-1), np.full_like(intensity, norm)
-    scaled = PEAK_SHARPNESS * intensity / n_atoms
+    value, share = _smooth_max(intensity / n_atoms)
+    return value, share / n_atoms
+
+
+def _smooth_max(values):
+    """(1/b) ln sum exp(b values) over the last axis, and its derivative with respect to each value."""
+    scaled = PEAK_SHARPNESS * values
     top = scaled.max(axis=-1, keepdims=True)
     soft = np.exp(scaled - top)
     total = soft.sum(axis=-1, keepdims=True)
-    value = (top[..., 0] + np.log(total[..., 0])) / PEAK_SHARPNESS
-    return value, soft / (total * n_atoms)
+    return (top[..., 0] + np.log(total[..., 0])) / PEAK_SHARPNESS, soft / total
 
 
 def order_parameter(positions, cell, n, gradient=True, kind="eq2"):
@@ -87,7 +122,8 @@ def order_parameter(positions, cell, n, gradient=True, kind="eq2"):
     cell: (3, 3) or (frames, 3, 3), lattice vectors as rows, Angstrom.
     n: FCC conventional cells along each edge of the cell (the lattice constant is edge / n).
     kind: eq2 (the paper's four {111} vectors), shell (every box vector of their length, summed), peak (their
-    smooth maximum) or first_shell (the smooth maximum over the first shell).
+    smooth maximum), first_shell (the smooth maximum over the first shell) or orientations (eq. 2 for every FCC
+    orientation that fits the box, smoothly maximised).
     Returns O with shape () or (frames,), and dO/dr with the shape of positions (None if gradient is False).
     """
     positions = np.asarray(positions, dtype=float)

@@ -12,8 +12,9 @@
 //   o_wall (eV): the walls outside the window; file: the (n_h + 3) x (n_o + 3) mirrored B-spline coefficients
 //   (eV) as raw little-endian float64, row-major; kind: eq2 (default, the paper's four {111} vectors), shell
 //   (every box reciprocal vector 2 pi h / edge with |h|^2 = 3 n_cells^2, summed), peak (their smooth
-//   maximum, sharpness PEAK_SHARPNESS) or first_shell (the smooth maximum over every box vector within 0.85-1.15
-//   of the {111} length), as nnpdistill.sample.order.
+//   maximum, sharpness PEAK_SHARPNESS), first_shell (the smooth maximum over every box vector within 0.85-1.15
+//   of the {111} length) or orientations (eq. 2 for every FCC orientation that fits the box, smoothly
+//   maximised), as nnpdistill.sample.order.
 // The same file exports nnpdistill_order_* (C linkage): the order parameter alone, which the Python callback of
 // the learning period calls through ctypes (nnpdistill.sample.momt_plugin.CompiledOrder).
 // fix_modify ID learn ln_f every kT sigma_h sigma_o: deposit kT * ln_f (eV) at (H, O) every `every` steps (0: frozen)
@@ -83,9 +84,11 @@ class OrderParameter {
   OrderParameter(int n, const char *kind)
   {
     peak = strcmp(kind, "peak") == 0 || strcmp(kind, "first_shell") == 0;
+    grouped = strcmp(kind, "orientations") == 0;
     if (strcmp(kind, "eq2") == 0) {
       for (const auto &v : FCC_111) h.push_back({int(n * v[0]), int(n * v[1]), int(n * v[2])});
-    } else if (strcmp(kind, "shell") == 0 || strcmp(kind, "peak") == 0 || strcmp(kind, "first_shell") == 0) {
+    } else if (strcmp(kind, "shell") == 0 || strcmp(kind, "peak") == 0 || strcmp(kind, "first_shell") == 0 ||
+               grouped) {
       const bool first = strcmp(kind, "first_shell") == 0;
       const double length = n * std::sqrt(3.0);
       const int reach = int(std::ceil((first ? FIRST_SHELL[1] : 1.0) * length));
@@ -98,6 +101,7 @@ class OrderParameter {
             if (lead > 0 && (first ? (ratio > FIRST_SHELL[0] && ratio < FIRST_SHELL[1]) : squared == 3 * n * n))
               h.push_back({a, b, c});
           }
+      if (grouped) h = orientations(h, n);
     }
     for (const auto &v : h) {
       for (int c = 0; c < 3; c++) reach_ = std::max(reach_, std::abs(v[c]));
@@ -105,6 +109,26 @@ class OrderParameter {
       hy.push_back(v[1]);
       hz.push_back(v[2]);
     }
+  }
+
+  // order.orientation_families: every quadruple of shell vectors with pairwise |h.h'| = n^2 (a cube's body
+  // diagonals, one FCC orientation that fits the box), in lexicographic order, flattened four by four.
+  static std::vector<std::array<int, 3>> orientations(const std::vector<std::array<int, 3>> &shell, int n)
+  {
+    auto close = [&](size_t i, size_t j) {
+      return std::abs(shell[i][0] * shell[j][0] + shell[i][1] * shell[j][1] + shell[i][2] * shell[j][2]) == n * n;
+    };
+    std::vector<std::array<int, 3>> out;
+    const size_t m = shell.size();
+    for (size_t i = 0; i < m; i++)
+      for (size_t j = i + 1; j < m; j++)
+        if (close(i, j))
+          for (size_t k = j + 1; k < m; k++)
+            if (close(i, k) && close(j, k))
+              for (size_t l = k + 1; l < m; l++)
+                if (close(i, l) && close(j, l) && close(k, l))
+                  for (size_t q : {i, j, k, l}) out.push_back(shell[q]);
+    return out;
   }
 
   bool valid() const { return !h.empty(); }
@@ -175,7 +199,24 @@ class OrderParameter {
     // kinds, (1/b) ln sum_g exp(b |S_g|^2 / N) and its softmax weights / N.
     norm.assign(n_g, 1.0 / (4.0 * n_atoms));
     double value = 0.0;
-    if (!peak) {
+    if (grouped) {
+      // (1/b) ln sum_f exp(b O_f), O_f = 1/(4N) sum over orientation f's four vectors; dO/d|S_g|^2 = softmax_f / (4N)
+      const size_t n_f = n_g / 4;
+      std::vector<double> each(n_f, 0.0);
+      double top = -1.0;
+      for (size_t f = 0; f < n_f; f++) {
+        for (size_t g = 4 * f; g < 4 * f + 4; g++) each[f] += c_sum[g] * c_sum[g] + s_sum[g] * s_sum[g];
+        each[f] *= PEAK_SHARPNESS / (4.0 * n_atoms);
+        if (each[f] > top) top = each[f];
+      }
+      double total = 0.0;
+      for (size_t f = 0; f < n_f; f++) {
+        each[f] = exp(each[f] - top);
+        total += each[f];
+      }
+      value = (top + log(total)) / PEAK_SHARPNESS;
+      for (size_t g = 0; g < n_g; g++) norm[g] = each[g / 4] / (total * 4.0 * n_atoms);
+    } else if (!peak) {
       for (size_t g = 0; g < n_g; g++) value += c_sum[g] * c_sum[g] + s_sum[g] * s_sum[g];
       value *= norm[0];
     } else {
@@ -216,6 +257,7 @@ class OrderParameter {
 
  private:
   bool peak = false;
+  bool grouped = false;    // orientations: the smooth maximum runs over quadruples of vectors
   int reach_ = 0;
   std::vector<std::array<int, 3>> h;
   std::vector<double> hx, hy, hz;    // h as doubles, by axis, for the gradient's inner loop
@@ -234,7 +276,7 @@ class FixMOMTBias : public Fix {
     n_cells = utils::numeric(FLERR, arg[3], false, lmp);
     order = std::make_unique<OrderParameter>(int(std::lround(n_cells)), kind);
     if (!order->valid())
-      error->all(FLERR, "fix momt/bias: order parameter kind must be eq2, shell, peak or first_shell, got {}", kind);
+      error->all(FLERR, "fix momt/bias: order parameter kind must be eq2, shell, peak, first_shell or orientations, got {}", kind);
     p0 = utils::numeric(FLERR, arg[4], false, lmp);
     n_h = utils::inumeric(FLERR, arg[5], false, lmp);
     n_o = utils::inumeric(FLERR, arg[6], false, lmp);
