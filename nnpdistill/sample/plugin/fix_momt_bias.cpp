@@ -199,39 +199,29 @@ class OrderParameter {
     // kinds, (1/b) ln sum_g exp(b |S_g|^2 / N) and its softmax weights / N.
     norm.assign(n_g, 1.0 / (4.0 * n_atoms));
     double value = 0.0;
-    if (grouped) {
-      // (1/b) ln sum_f exp(b O_f), O_f = 1/(4N) sum over orientation f's four vectors; dO/d|S_g|^2 = softmax_f / (4N)
-      const size_t n_f = n_g / 4;
-      std::vector<double> each(n_f, 0.0);
-      double top = -1.0;
-      for (size_t f = 0; f < n_f; f++) {
-        for (size_t g = 4 * f; g < 4 * f + 4; g++) each[f] += c_sum[g] * c_sum[g] + s_sum[g] * s_sum[g];
-        each[f] *= PEAK_SHARPNESS / (4.0 * n_atoms);
-        if (each[f] > top) top = each[f];
-      }
-      double total = 0.0;
-      for (size_t f = 0; f < n_f; f++) {
-        each[f] = exp(each[f] - top);
-        total += each[f];
-      }
-      value = (top + log(total)) / PEAK_SHARPNESS;
-      for (size_t g = 0; g < n_g; g++) norm[g] = each[g / 4] / (total * 4.0 * n_atoms);
-    } else if (!peak) {
+    if (!peak && !grouped) {
       for (size_t g = 0; g < n_g; g++) value += c_sum[g] * c_sum[g] + s_sum[g] * s_sum[g];
       value *= norm[0];
     } else {
+      // a smooth maximum (1/b) ln sum_f exp(b x_f) over groups of m vectors, x_f = sum of their |S_g|^2 / (m N):
+      // single vectors for the peak kinds, each orientation's four (eq. 2's O_f) for orientations;
+      // dO/d|S_g|^2 = softmax_f / (m N)
+      const size_t m = grouped ? 4 : 1, n_f = n_g / m;
+      const double scale = 1.0 / (double(m) * n_atoms);
+      group.assign(n_f, 0.0);
       double top = -1.0;
-      for (size_t g = 0; g < n_g; g++) {
-        norm[g] = PEAK_SHARPNESS * (c_sum[g] * c_sum[g] + s_sum[g] * s_sum[g]) / n_atoms;
-        if (norm[g] > top) top = norm[g];
+      for (size_t f = 0; f < n_f; f++) {
+        for (size_t g = m * f; g < m * f + m; g++) group[f] += c_sum[g] * c_sum[g] + s_sum[g] * s_sum[g];
+        group[f] *= PEAK_SHARPNESS * scale;
+        if (group[f] > top) top = group[f];
       }
       double total = 0.0;
-      for (size_t g = 0; g < n_g; g++) {
-        norm[g] = exp(norm[g] - top);
-        total += norm[g];
+      for (size_t f = 0; f < n_f; f++) {
+        group[f] = exp(group[f] - top);
+        total += group[f];
       }
       value = (top + log(total)) / PEAK_SHARPNESS;
-      for (size_t g = 0; g < n_g; g++) norm[g] /= total * n_atoms;
+      for (size_t g = 0; g < n_g; g++) norm[g] = group[g / m] * scale / total;
     }
     // grad_a O = -2 sum_g norm_g k_g (sin_a C_g - cos_a S_g), k_g = 2 pi h_g / edge
     grad_x.assign(n, 0.0);
@@ -261,7 +251,7 @@ class OrderParameter {
   int reach_ = 0;
   std::vector<std::array<int, 3>> h;
   std::vector<double> hx, hy, hz;    // h as doubles, by axis, for the gradient's inner loop
-  std::vector<double> wave_re, wave_im, table_re, table_im, c_sum, s_sum, norm, grad_x, grad_y, grad_z;
+  std::vector<double> wave_re, wave_im, table_re, table_im, c_sum, s_sum, norm, group, grad_x, grad_y, grad_z;
 };
 
 class FixMOMTBias : public Fix {
