@@ -29,7 +29,8 @@ def _settings(config):
              "O": s["momt"].get("order_parameter", "eq2")}
             for name, s in config["systems"].items() if name in config["momt"]["systems"]]
     return ("## Table S1: MOMT settings used\n\nO: eq2 is the paper's eq. 2; shell, peak, first_shell and orientations "
-            "are the variants of docs/momt-phases.md that also see crystals in other orientations, whose windows differ from the paper's.\n\n"
+            "are the variants of docs/momt-phases.md that also see crystals in other orientations; their windows "
+            "differ from the paper's.\n\n"
             + table_md(pd.DataFrame(rows)) + "\n")
 
 

@@ -272,9 +272,9 @@ def test_compiled_order_parameter_equals_numpys_for_every_kind(n):
 @pytest.mark.parametrize("kind", ["shell", "peak", "first_shell", "orientations"])
 def test_shell_order_parameters_drive_both_engines_alike_and_their_forces_are_the_gradient(potential, kind):
     """Ni 108 (n = 3), where the shell holds 16 vectors against eq. 2's 4, summed (shell) or smoothly maximised
-    (peak), or the first shell's 265 (first_shell), or the five orientations' 20 (orientations): the plugin and the Python engine agree step by step, the O
-    they report is order.order_parameter's value of that kind, and the plugin's forces are minus the gradient of
-    U + bias."""
+    (peak), or the first shell's 265 (first_shell), or the five orientations' 20 (orientations): the plugin and the
+    Python engine agree step by step, the O they report is order.order_parameter's value of that kind, and the
+    plugin's forces are minus the gradient of U + bias."""
     from nnpdistill.sample.order import order_parameter
 
     bias = WangLandauBias(NI108, 2000.0, 1000.0, 4000.0)

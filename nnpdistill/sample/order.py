@@ -28,9 +28,9 @@ The orientations variant (kind="orientations") is eq. 2 taken for every FCC orie
 a smooth maximum over them: O = (1/b) ln sum_f exp(b O_f), O_f = 1/(4 N_A) sum of |S(g)|^2 over orientation f's
 four {111} vectors (orientation_families: the quadruples of shell vectors at |cos| = 1/3 to each other, i.e. the
 body diagonals of a cube). For n = 3 these are the start and its four Sigma-3 twins (each shares one {111}
-vector with the start), so a perfect crystal in any of them reads N_A (the others add e^(-3 b N_A / 4)), as the start does
-with eq. 2, while a crystal whose Bragg spots are spread over several orientations or off the shell (a twin
-boundary, a strained or defective grain) reads less. Where the start is the only orientation (n = 1, 2, 4) it is
+vector with the start), so a perfect crystal in any of them reads N_A (the others add e^(-3 b N_A / 4)), as
+the start does with eq. 2, while a crystal whose Bragg spots are spread over several orientations or off the
+shell (a twin boundary, a strained or defective grain) reads less. Where the start is the only orientation (n = 1, 2, 4) it is
 eq. 2 itself. Uncorrelated atoms read about 2.7 for n = 3.
 
 Positions are in Angstrom; the gradient is in 1/Angstrom.

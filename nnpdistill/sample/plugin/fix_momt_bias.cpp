@@ -195,8 +195,7 @@ class OrderParameter {
       c_sum[g] = cs;
       s_sum[g] = sn;
     }
-    // O and dO/d|S_g|^2 per wave vector: 1/(4N) for the sums (N for a commensurate FCC crystal); for the peak
-    // kinds, (1/b) ln sum_g exp(b |S_g|^2 / N) and its softmax weights / N.
+    // O and dO/d|S_g|^2 per wave vector: 1/(4N) for the sums (N for a commensurate FCC crystal); else below.
     norm.assign(n_g, 1.0 / (4.0 * n_atoms));
     double value = 0.0;
     if (!peak && !grouped) {
@@ -266,7 +265,9 @@ class FixMOMTBias : public Fix {
     n_cells = utils::numeric(FLERR, arg[3], false, lmp);
     order = std::make_unique<OrderParameter>(int(std::lround(n_cells)), kind);
     if (!order->valid())
-      error->all(FLERR, "fix momt/bias: order parameter kind must be eq2, shell, peak, first_shell or orientations, got {}", kind);
+      error->all(FLERR,
+                 "fix momt/bias: order parameter kind must be eq2, shell, peak, first_shell or orientations, got {}",
+                 kind);
     p0 = utils::numeric(FLERR, arg[4], false, lmp);
     n_h = utils::inumeric(FLERR, arg[5], false, lmp);
     n_o = utils::inumeric(FLERR, arg[6], false, lmp);
