@@ -325,6 +325,9 @@ def test_evaluation_tables_translated_data_and_training_speed(test_run):
     assert "Nb" in set(s5["element"])
     speed = pd.read_csv(test_run / "results/tables/training_speed.csv").set_index("data")
     assert speed.loc["full", "frames"] > speed.loc["distilled", "frames"]
+    # The full data's epoch is timed on evenly spaced frames (speed.full_frames) and scaled to all of them.
+    assert speed.loc["full", "frames_timed"] == 40 < speed.loc["full", "frames"]
+    assert speed.loc["distilled", "frames_timed"] == speed.loc["distilled", "frames"]
     assert (speed["seconds_per_epoch"] > 0).all() and speed.loc["full", "speed_up"] == pytest.approx(1.0)
 
 

@@ -141,6 +141,7 @@ rule training_speed:
         seed=config["seed"],
         epochs=config["evaluate"].get("speed", {}).get("epochs"),
         full_epochs=config["evaluate"].get("speed", {}).get("full_epochs"),
+        full_frames=config["evaluate"].get("speed", {}).get("full_frames"),
     log:
         "results/logs/evaluate/training_speed.log",
     benchmark:
