@@ -101,6 +101,50 @@ def test_effective_frames_if_flat_is_the_kish_count_of_an_even_spread():
     assert effective_frames_if_flat(H, one_bin_holds_all, np.arange(10) // 5, [T0], T0) == pytest.approx([5.0])
 
 
+def test_effective_frames_under_a_corrected_bias_match_the_exact_count_of_the_corrected_sampling():
+    """Three bins sampled with p = (0.7, 0.2, 0.1), canonical weights q = (0.2, 0.3, 0.5) at T0: the bias makes each
+    frame weigh q_b / p_b. A corrected bias samples p' ~ p exp(-c); its Kish ratio is exactly 1 / sum q^2 / p'."""
+    from nnpdistill.sample.reweight import effective_frames_under_correction
+
+    T0, kT = 1000.0, K_B_EV * 1000.0
+    p, q = np.array([0.7, 0.2, 0.1]), np.array([0.2, 0.3, 0.5])
+    frames = np.random.default_rng(3).choice(3, size=400_000, p=p)
+    H, bias = np.zeros(len(frames)), kT * np.log(q / p)[frames]
+    own = thermo_table(H, bias, np.zeros(len(frames), dtype=bool), 1, [T0], T0).effective_frames.iloc[0]
+    assert effective_frames_under_correction(H, bias, np.zeros(len(frames)), T0, T0) == pytest.approx(own)
+    assert own == pytest.approx(len(frames) / np.sum(q**2 / p), rel=0.01)
+    for c in ([1.0, -0.5, -1.5], [-2.0, 0.0, 2.0]):
+        c = np.array(c)
+        corrected = p * np.exp(-c) / np.sum(p * np.exp(-c))
+        exact = len(frames) / np.sum(q**2 / corrected)
+        assert effective_frames_under_correction(H, bias, kT * c[frames], T0, T0) == pytest.approx(exact, rel=0.01)
+
+
+def test_flattening_correction_from_the_exact_histogram_gives_the_flat_ceiling():
+    """Counts in proportion to where the production went: the correction kT0 ln(n / mean) makes the corrected
+    sampling even over the reachable bins, so its effective frames reach effective_frames_if_flat; an unreachable
+    bin keeps its bias, and the cap bounds the change."""
+    from nnpdistill.sample.reweight import (effective_frames_if_flat, effective_frames_under_correction,
+                                            flattening_correction)
+
+    T0, kT = 1000.0, K_B_EV * 1000.0
+    p, q = np.array([0.6, 0.3, 0.1]), np.array([0.2, 0.3, 0.5])  # bins (0, 0), (0, 1), (1, 0) of a 2 x 2 grid
+    frames = np.random.default_rng(4).choice(3, size=300_000, p=p)
+    H, bias = np.zeros(len(frames)), kT * np.log(q / p)[frames]
+    cells = np.array([[0, 0], [0, 1], [1, 0]])
+    counts = np.zeros((2, 2))
+    np.add.at(counts, tuple(cells[frames].T), 1.0)
+    reachable = np.array([[True, True], [True, False]])
+    correction = flattening_correction(counts, reachable, T0, smooth_bins=0.0, cap_kT=10.0)
+    assert correction[1, 1] == 0.0
+    np.testing.assert_allclose(correction[reachable] / kT, np.log(p / p.mean()), atol=0.02)
+    ceiling = effective_frames_if_flat(H, bias, frames, [T0], T0)[0]
+    predicted = effective_frames_under_correction(H, bias, correction[tuple(cells[frames].T)], T0, T0)
+    assert predicted == pytest.approx(ceiling, rel=0.01)
+    capped = flattening_correction(counts, reachable, T0, smooth_bins=0.0, cap_kT=0.5)
+    assert np.abs(capped).max() == pytest.approx(0.5 * kT)
+
+
 def test_phase_enthalpies_and_latent_heat_of_a_two_phase_series():
     """Crystal frames near -500 eV and liquid ones near -480 eV, no bias: each phase's <H> is its own frames'
     mean at T0, the latent heat their difference, NaN outside the table or with one phase missing."""

@@ -89,6 +89,43 @@ def effective_frames_if_flat(H, bias, bins, temperatures_K, reference_K):
     return np.array(out)
 
 
+def effective_frames_under_correction(H, bias, correction_eV, temperature_K, reference_K):
+    """Kish's effective frames at temperature_K that a production as long as this one would give had its bias been
+    dH + correction, estimated from this production's frames by importance weights.
+
+    correction_eV: the change of the bias at each frame (eV). The corrected production samples p' = p exp(-c) / Z
+    with c = correction / kT0, so with w the frames' weights at temperature_K (log_weights), Kish's ratio under p' is
+    E[w]^2 / (E[exp(-c)] E[w^2 exp(c)]), each expectation over this production's frames. Zero correction gives
+    this production's own effective frames. The estimate rests on the frames it has: a region the production never
+    visited, the corrected one would not visit either, in this estimate.
+    """
+    logw = log_weights(H, bias, temperature_K, reference_K)
+    logw = logw - logw.max()
+    c = np.asarray(correction_eV, dtype=float) / (K_B_EV * reference_K)
+    mean_w = np.mean(np.exp(logw))
+    return float(len(logw) * mean_w**2 / (np.mean(np.exp(-c)) * np.mean(np.exp(2 * logw + c))))
+
+
+def flattening_correction(counts, reachable, reference_K, smooth_bins=2.0, cap_kT=2.0):
+    """The change of the bias (eV, per (H, O) bin) that would flatten a frozen-bias production whose histogram is
+    counts: kT0 ln(n_b / mean n) over the reachable bins, raising the bias where the walker went too often.
+
+    counts: the production's frames per bin (n_h, n_o); reachable: the bins the learning visited (bool, same
+    shape), the region that should be flat. The histogram is smoothed over smooth_bins (Gaussian sigma, bins,
+    normalised over the reachable bins only) and the correction clipped to +/- cap_kT; unreachable bins keep
+    their bias."""
+    from scipy.ndimage import gaussian_filter
+
+    reachable = np.asarray(reachable, dtype=bool)
+    counts = np.where(reachable, np.asarray(counts, dtype=float), 0.0)
+    density = gaussian_filter(counts, smooth_bins, mode="nearest")
+    share = gaussian_filter(reachable.astype(float), smooth_bins, mode="nearest")
+    density = np.where(share > 0, density / np.maximum(share, 1e-12), 0.0)
+    mean = density[reachable].mean()
+    ratio = np.log(np.maximum(density, 1e-300) / mean)
+    return np.where(reachable, np.clip(ratio, -cap_kT, cap_kT), 0.0) * K_B_EV * reference_K
+
+
 def melting_temperature(table):
     """Temperature (K) where the crystal fraction crosses 1/2, linearly interpolated; None without a crossing."""
     T, x = table["T_K"].to_numpy(), table["crystal_fraction"].to_numpy() - 0.5

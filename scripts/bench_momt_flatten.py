@@ -1,0 +1,88 @@
+"""Benchmark: would a frozen-bias flattening pass raise a MOMT production's effective frames at T0?
+
+The pass would run the frozen bias for a while, raise the bias by kT0 ln(n / mean n) of that run's (H, O)
+histogram (reweight.flattening_correction) and then produce. This script estimates its effect on productions that
+exist, without new MD: the first --fraction of each production plays the pass, and the rest is reweighted to T0
+three ways, each scaled to the whole production's length: as it is, under the corrected bias (importance weights,
+reweight.effective_frames_under_correction), and the ceiling of a production flat over the bins it visited.
+
+A production is a results/<system> folder (momt.h5, momt_bias.npz) or a run folder of bench_momt_phases.py
+(<run>/momt with frames.*.npz and state.npz).
+Usage: python scripts/bench_momt_flatten.py RUN [RUN ...] [--fraction 0.5] [--smooth 2] [--cap 2]
+                                         [--min-count 20] [--out flatten.csv]
+"""
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+
+def production(path):
+    """(H, O, bias per frame, learning visits, Window, T0 in K) of a production folder."""
+    from nnpdistill import dataset
+    from nnpdistill.sample.wang_landau import Window
+
+    path = Path(path)
+    if (path / "momt.h5").exists():
+        data = dataset.read(path / "momt.h5")
+        record = np.load(path / "momt_bias.npz")
+        h_min, h_max, n_h, o_min, o_max, n_o = record["window"]
+        window = Window(h_min, h_max, int(n_h), o_min, o_max, int(n_o))
+        extras = data.extras
+        return (extras["H"], extras["O"], extras["bias"], record["visits"], window,
+                float(record["temperature_K"]))
+    folder = path / "momt" if (path / "momt").is_dir() else path
+    state = np.load(folder / "state.npz")
+    settings = json.loads(str(state["state"]))["identity"]["settings"]
+    window = Window(**settings["window"])
+    files = sorted(folder.glob("frames.*.npz"), key=lambda f: int(f.name.split(".")[1]))
+    chunks = [np.load(f) for f in files]
+    H, O, bias = (np.concatenate([c[name] for c in chunks]) for name in ("H", "O", "bias"))
+    return H, O, bias, state["visits"], window, float(settings["temperature_K"])
+
+
+def estimate(path, fraction, smooth_bins, cap_kT, min_count):
+    from nnpdistill.sample.reweight import (effective_frames_if_flat, effective_frames_under_correction,
+                                            flattening_correction, thermo_table)
+
+    H, O, bias, visits, window, T0 = production(path)
+    n, first = len(H), int(round(fraction * len(H)))
+    labels = window.labels(H, O)
+    counts = np.bincount(labels[:first], minlength=window.n_h * window.n_o).reshape(window.n_h, window.n_o)
+    correction = flattening_correction(counts, visits >= min_count, T0, smooth_bins, cap_kT).ravel()[labels[first:]]
+    rest = slice(first, None)
+    scale = n / (n - first)
+    own = thermo_table(H[rest], bias[rest], np.zeros(n - first, dtype=bool), 1, [T0], T0).effective_frames.iloc[0]
+    return {
+        "production": str(path), "frames": n, "pass_frames": first, "smooth_bins": smooth_bins, "cap_kT0": cap_kT,
+        "effective_at_T0_whole": thermo_table(H, bias, np.zeros(n, dtype=bool), 1, [T0], T0).effective_frames.iloc[0],
+        "effective_at_T0_rest_scaled": own * scale,
+        "effective_at_T0_corrected_scaled": scale * effective_frames_under_correction(H[rest], bias[rest], correction,
+                                                                                      T0, T0),
+        "flat_ceiling": effective_frames_if_flat(H, bias, labels, [T0], T0)[0],
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("runs", nargs="+")
+    parser.add_argument("--fraction", type=float, default=0.5)
+    parser.add_argument("--smooth", type=float, nargs="+", default=[2.0])
+    parser.add_argument("--cap", type=float, nargs="+", default=[2.0])
+    parser.add_argument("--min-count", type=int, default=20, help="learning visits that make a bin reachable")
+    parser.add_argument("--out", default=None)
+    args = parser.parse_args()
+    rows = [estimate(run, args.fraction, smooth, cap, args.min_count)
+            for run in args.runs for smooth in args.smooth for cap in args.cap]
+    table = pd.DataFrame(rows)
+    pd.set_option("display.width", 200)
+    print(table.round(1).to_string(index=False))
+    if args.out:
+        table.to_csv(args.out, index=False)
+
+
+if __name__ == "__main__":
+    main()
