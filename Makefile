@@ -26,7 +26,7 @@ benchmark: $(VENV)/.installed
 	$(BIN)/snakemake --cores $(CORES) --configfile $(CONFIG) report
 
 test: $(VENV)/.installed
-	$(BIN)/python -m pytest -ra
+	$(BIN)/python -m pytest -ra --durations=20
 
 test-fast: $(VENV)/.installed
 	$(BIN)/python -m pytest -ra -m 'not slow'
