@@ -39,7 +39,7 @@ for label, path, epochs in (("full", snakemake.input.full, snakemake.params.full
     data = Data(frames, symbols, model.aev, progress=stream, source=path)
     lists_s = time.perf_counter() - start
     settings = TrainSettings.from_config(cfg, snakemake.threads, device, epochs=epochs, early_stop_patience=0,
-                                         cache_gb=snakemake.config["train"]["cache_gb"] / scale)
+                                         cache_gb=cfg["cache_gb"] / scale)
     with tempfile.TemporaryDirectory() as workdir:
         trainer = Trainer(data, symbols, settings, derive_seed(snakemake.params.seed, "speed", label), workdir,
                           model_settings=model)
