@@ -78,7 +78,10 @@ def _phase_gaps(row):
     gaps = ", ".join(f"{phase} {row[f'{phase}_H_gap_kT0']:+.0f} ± {row[f'{phase}_H_gap_error_kT0']:.0f} "
                      f"({row.get(f'{phase}_basin_frames', float('nan')):.0f} frames)"
                      for phase in ("crystal", "liquid"))
-    return f"{gaps}: {'consistent' if bool(row['phases_consistent']) else '**not consistent**'}"
+    verdict = row.get("phases_check")  # tables from before the resolution carry only the bool
+    if not isinstance(verdict, str):
+        verdict = "consistent" if bool(row["phases_consistent"]) else "not consistent"
+    return f"{gaps}: {verdict if verdict == 'consistent' else f'**{verdict}**'}"
 
 
 def _intact(row):

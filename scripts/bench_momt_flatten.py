@@ -23,6 +23,7 @@ import pandas as pd
 def production(path):
     """(H, O, bias per frame, learning visits, Window, T0 in K) of a production folder."""
     from nnpdistill import dataset
+    from nnpdistill.sample.momt import read_frame_chunks
     from nnpdistill.sample.wang_landau import Window
 
     path = Path(path)
@@ -38,10 +39,8 @@ def production(path):
     state = np.load(folder / "state.npz")
     settings = json.loads(str(state["state"]))["identity"]["settings"]
     window = Window(**settings["window"])
-    files = sorted(folder.glob("frames.*.npz"), key=lambda f: int(f.name.split(".")[1]))
-    chunks = [np.load(f) for f in files]
-    H, O, bias = (np.concatenate([c[name] for c in chunks]) for name in ("H", "O", "bias"))
-    return H, O, bias, state["visits"], window, float(settings["temperature_K"])
+    frames = read_frame_chunks(folder)
+    return frames["H"], frames["O"], frames["bias"], state["visits"], window, float(settings["temperature_K"])
 
 
 def estimate(path, fraction, smooth_bins, cap_kT, min_count):

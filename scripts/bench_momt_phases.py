@@ -78,7 +78,8 @@ def npt_columns(name, config, data, npt):
         return {}
     system = config["systems"][name]
     check = check_against_npt(data, *(dataset.read(f) for f in files), system["fcc_cells"],
-                              config["crystallinity_fraction"], system["temperature_K"])
+                              config["crystallinity_fraction"], system["temperature_K"],
+                              resolution_kT=config["momt"]["reweight"].get("check_resolution_kT0"))
     return check_columns(check)
 
 

@@ -30,7 +30,8 @@ for (name, system), path in zip(snakemake.params.systems.items(), snakemake.inpu
                  "momt_minus_coexistence_K": thermo.melting_estimate_K - ref["melting_K"],
                  "latent_heat_eV_per_atom": heat / atoms,
                  "basin_offset_kT": basin_offset_kT(heat, thermo.melting_estimate_K, ref["melting_K"]),
-                 "phases_consistent": thermo.get("phases_consistent")})  # momt_thermo's NPT check; none: unchecked
+                 "phases_check": thermo.get("phases_check"),  # momt_thermo's NPT check; none: unchecked
+                 "phases_consistent": thermo.get("phases_consistent")})
 table = pd.DataFrame(rows)
 tables.write_csv(table, snakemake.output.table)
 figures.melting_sizes(table, snakemake.output.png)

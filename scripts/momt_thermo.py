@@ -47,17 +47,23 @@ table["melting_share_of_resamples"] = spread["share_with_crossing"]
 table["latent_heat_at_melting_eV"] = latent_heat(table, melting)  # the cell's, for melting.csv's size comparison
 if hasattr(snakemake.input, "fcc"):
     fcc, liquid = dataset.read(snakemake.input.fcc), dataset.read(snakemake.input.liquid)
-    check = check_against_npt(data, fcc, liquid, system["fcc_cells"], snakemake.params.crystallinity_fraction, T0)
+    check = check_against_npt(data, fcc, liquid, system["fcc_cells"], snakemake.params.crystallinity_fraction, T0,
+                              resolution_kT=r["check_resolution_kT0"])
     for column, value in check_columns(check).items():
         table[column] = value
+    meaning = {"consistent": "consistent",
+               "unresolved": f"unresolved: the error exceeds momt.reweight.check_resolution_kT0 "
+                             f"({r['check_resolution_kT0']}), too few effective frames to tell a defective crystal "
+                             f"or a far liquid from the canonical one",
+               "not consistent": "NOT consistent, the production did not sample this phase near its canonical "
+                                 "enthalpy; the crystal fraction and melting estimate are not to be trusted",
+               "no frames": "NOT consistent: no production frame in this basin"}
     for phase, row in check.items():
         logging.log(logging.INFO if row["consistent"] else logging.WARNING,
                     "%s basin (crystallinity %.0f-%.0f atoms, the plain NPT run's): %d production frames (%.1f "
                     "effective at T0), <H> %+.1f kT0 from the NPT run's (standard error %.1f): %s", phase,
                     *row["basin"], row["frames"], row["effective_frames"], row["gap_kT"], row["error_kT"],
-                    "consistent" if row["consistent"] else
-                    "NOT consistent, the production did not sample this phase near its canonical enthalpy; the "
-                    "crystal fraction and melting estimate are not to be trusted")
+                    meaning[row["verdict"]])
 if r["quench_frames"]:
     pot = snakemake.params.potential
     potential = Potential(snakemake.input.potential, pot["pair_style"], pot["sha256"])

@@ -22,6 +22,8 @@ def test_the_report_gives_each_phase_check_with_its_frames_in_the_basin():
            "liquid_basin_frames": 8123}
     assert _phase_gaps(row) == "crystal +42 ± 2 (35 frames), liquid -0 ± 2 (8123 frames): **not consistent**"
     assert _phase_gaps({"phases_consistent": None}) == "not checked (no NPT runs)"
+    row.update(phases_check="unresolved", crystal_H_gap_kT0=12.0, crystal_H_gap_error_kT0=9.0)
+    assert _phase_gaps(row).endswith("crystal +12 ± 9 (35 frames), liquid -0 ± 2 (8123 frames): **unresolved**")
 
 
 def test_the_report_gives_the_share_of_intact_crystals():

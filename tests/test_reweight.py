@@ -207,10 +207,39 @@ def test_phase_check_passes_a_fair_sample_and_fails_a_production_that_missed_the
                        liquid_run)
     assert np.isnan(none["crystal"]["gap_kT"]) and not none["crystal"]["consistent"] and none["crystal"]["frames"] == 0
     columns = check_columns(none)
-    names = ("H_gap_kT0", "H_gap_error_kT0", "basin_frames", "basin_effective_frames")
-    assert list(columns) == [f"{p}_{c}" for p in ("crystal", "liquid") for c in names] + ["phases_consistent"]
+    names = ("H_gap_kT0", "H_gap_error_kT0", "basin_frames", "basin_effective_frames", "check")
+    assert list(columns) == [f"{p}_{c}" for p in ("crystal", "liquid") for c in names] + ["phases_check",
+                                                                                          "phases_consistent"]
     assert columns["crystal_basin_frames"] == 0 and columns["liquid_basin_frames"] == none["liquid"]["frames"] > 350
-    assert not columns["phases_consistent"]
+    assert columns["crystal_check"] == columns["phases_check"] == "no frames" and not columns["phases_consistent"]
+    assert columns["liquid_check"] == "consistent"
+
+
+def test_phase_check_calls_a_gap_within_a_large_error_unresolved_not_consistent():
+    from nnpdistill.sample.reweight import check_columns, phase_check
+
+    rng = np.random.default_rng(5)
+    kT = K_B_EV * 2000.0
+    crystal_run = (rng.normal(-493.0, 3.0, 1000), rng.normal(80.0, 3.0, 1000))
+    liquid_run = (rng.normal(-473.0, 3.0, 1000), np.abs(rng.normal(12.0, 4.0, 1000)))
+    # 6 crystal frames 1 eV (6 kT) above the NPT crystal on average, spread 3.9 eV: an error of about 9 kT, so the
+    # gap passes 3 errors, but a defect of 3 eV (17 kT) would pass too: unresolved at 6 kT
+    crystal = -492.0 + np.array([-6.0, -3.0, -1.0, 1.0, 3.0, 6.0])
+    H = np.concatenate([crystal, rng.normal(-473.0, 3.0, 400)])
+    order = np.concatenate([np.full(6, 80.0), np.abs(rng.normal(12.0, 4.0, 400))])
+    loose = phase_check(H, np.zeros_like(H), order, 2000.0, 2000.0, crystal_run, liquid_run)["crystal"]
+    assert 8.0 < loose["error_kT"] < 11.0 and loose["gap_kT"] == pytest.approx(1.0 / kT, abs=0.3 / kT)
+    assert loose["verdict"] == "consistent" and loose["consistent"]
+    check = phase_check(H, np.zeros_like(H), order, 2000.0, 2000.0, crystal_run, liquid_run, resolution_kT=6.0)
+    assert check["crystal"]["verdict"] == "unresolved" and not check["crystal"]["consistent"]
+    assert check["crystal"]["gap_kT"] == loose["gap_kT"] and check["liquid"]["verdict"] == "consistent"
+    columns = check_columns(check)
+    assert columns["phases_check"] == "unresolved" and not columns["phases_consistent"]
+    # a gap beyond 3 errors fails whatever the resolution: its size resolves it
+    far = phase_check(H + np.where(order > 50.0, 10.0, 0.0), np.zeros_like(H), order, 2000.0, 2000.0, crystal_run,
+                      liquid_run, resolution_kT=6.0)
+    assert far["crystal"]["verdict"] == "not consistent" and check_columns(far)["phases_check"] == "not consistent"
+
 
 
 def test_phase_check_compares_the_intact_crystal_not_partly_melted_cells_the_classifier_calls_crystalline():

@@ -164,6 +164,19 @@ class MOMTSettings:
         )
 
 
+def read_frame_chunks(folder, firsts=None):
+    """The production frames a run's work folder holds, as {name: array} concatenated in order: the chunks
+    frames.<first>.npz named by firsts (a state's "chunks"), or every one there, by first frame. None if none."""
+    folder = Path(folder)
+    if firsts is None:
+        firsts = sorted(int(f.name.split(".")[1]) for f in folder.glob("frames.*.npz"))
+    chunks = []
+    for first in firsts:
+        with np.load(folder / f"frames.{first}.npz") as data:
+            chunks.append({name: data[name] for name in data.files})
+    return {name: np.concatenate([c[name] for c in chunks]) for name in chunks[0]} if chunks else None
+
+
 class MOMTError(RuntimeError):
     """The MOMT run failed (callback error, lost atoms, inconsistent checkpoint)."""
 
@@ -502,11 +515,7 @@ class MOMTRun:
     # --- results -----------------------------------------------------------------------------------------
     def dataset(self):
         """The production frames written so far, as a Dataset."""
-        chunks = []
-        for first in self.state["chunks"]:
-            with np.load(self.workdir / f"frames.{first}.npz") as data:
-                chunks.append({name: data[name] for name in data.files})
-        arrays = {name: np.concatenate([c[name] for c in chunks]) for name in chunks[0]} if chunks else None
+        arrays = read_frame_chunks(self.workdir, self.state["chunks"])
         if arrays is None or len(arrays["energy"]) != self.state["frames"]:
             raise MOMTError(f"{self.workdir}: frame files do not hold the {self.state['frames']} frames of the state")
         extras = {k: arrays[k] for k in FRAME_EXTRAS}

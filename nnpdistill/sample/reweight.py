@@ -174,7 +174,8 @@ def block_bootstrap(H, bias, crystal, n_atoms, temperatures_K, reference_K, bloc
     return table, {"low_K": float(low), "high_K": float(high), "share_with_crossing": len(found) / resamples}
 
 
-def phase_check(H, bias, order, temperature_K, reference_K, npt_crystal, npt_liquid, sigmas=3.0, tail=0.01):
+def phase_check(H, bias, order, temperature_K, reference_K, npt_crystal, npt_liquid, sigmas=3.0, tail=0.01,
+                resolution_kT=None):
     """Each phase's reweighted <H> at temperature_K against a plain NPT run of that phase in the same cell and at that
     temperature, both taken within the run's own basin: the frames whose crystallinity (order, atoms) lies between
     the run's tail and 1 - tail quantiles of it. A production that never sampled a phase near its canonical enthalpy
@@ -188,11 +189,17 @@ def phase_check(H, bias, order, temperature_K, reference_K, npt_crystal, npt_liq
     so it is the canonical ensemble restricted to that basin; a production in equilibrium with its bias, reweighted
     and restricted the same way, must agree with it at any T.
 
+    Why a resolution: a gap within sigmas errors says nothing when the error itself is large. A crystal that
+    regrew with a defect sits a few eV above the intact one (docs/momt-phases.md: 3-16 eV for 108 atoms, 17 kT and
+    more at 2,000 K), so a check whose error exceeds resolution_kT cannot tell it from the intact crystal.
+
     npt_crystal, npt_liquid: (H, crystallinity) arrays of each run's frames of its own phase (eV, atoms). Returns
-    {phase: {gap_kT, error_kT, consistent, frames, effective_frames, basin}} for "crystal" and "liquid": gap =
-    reweighted - NPT mean in the basin (units of kT), error its standard error from Kish's effective frames and the
-    NPT frames (both taken as independent, so a lower bound), consistent = |gap| <= sigmas x error, frames and
-    effective_frames the production's in the basin (NaN gap and not consistent where it has none)."""
+    {phase: {gap_kT, error_kT, verdict, consistent, frames, effective_frames, basin}} for "crystal" and "liquid":
+    gap = reweighted - NPT mean in the basin (units of kT), error its standard error from Kish's effective frames and
+    the NPT frames (both taken as independent, so a lower bound); verdict "not consistent" where |gap| > sigmas x
+    error, else "unresolved" where error > resolution_kT (None: no limit), else "consistent" (the bool consistent);
+    "no frames" where the production has none in the basin (NaN gap); frames and effective_frames the production's
+    in the basin."""
     H, order = np.asarray(H, dtype=float), np.asarray(order, dtype=float)
     kT = K_B_EV * temperature_K
     logw = log_weights(H, bias, temperature_K, reference_K)
@@ -200,8 +207,8 @@ def phase_check(H, bias, order, temperature_K, reference_K, npt_crystal, npt_liq
     out = {}
     for phase, (ref_H, ref_order) in (("crystal", npt_crystal), ("liquid", npt_liquid)):
         ref_H, ref_order = np.asarray(ref_H, dtype=float), np.asarray(ref_order, dtype=float)
-        row = {"gap_kT": float("nan"), "error_kT": float("nan"), "consistent": False, "frames": 0,
-               "effective_frames": 0.0, "basin": (float("nan"), float("nan"))}
+        row = {"gap_kT": float("nan"), "error_kT": float("nan"), "verdict": "no frames", "consistent": False,
+               "frames": 0, "effective_frames": 0.0, "basin": (float("nan"), float("nan"))}
         out[phase] = row
         if not len(ref_H):
             continue
@@ -217,12 +224,18 @@ def phase_check(H, bias, order, temperature_K, reference_K, npt_crystal, npt_liq
         variance = float(p @ (H[mask] - mean) ** 2)
         error = np.sqrt(variance * float(p @ p) + ref.var() / len(ref))  # Kish: 1/n_eff = sum p^2
         gap = mean - ref.mean()
-        row.update(gap_kT=gap / kT, error_kT=error / kT, consistent=bool(abs(gap) <= sigmas * error),
+        if abs(gap) > sigmas * error:
+            verdict = "not consistent"
+        elif resolution_kT is not None and error > resolution_kT * kT:
+            verdict = "unresolved"
+        else:
+            verdict = "consistent"
+        row.update(gap_kT=gap / kT, error_kT=error / kT, verdict=verdict, consistent=verdict == "consistent",
                    effective_frames=float(1.0 / (p @ p)))
     return out
 
 
-def check_against_npt(data, fcc, liquid, n_cells, fraction, temperature_K, sigmas=3.0):
+def check_against_npt(data, fcc, liquid, n_cells, fraction, temperature_K, sigmas=3.0, resolution_kT=None):
     """phase_check of a MOMT production (a Dataset with H, bias and crystallinity extras) against the plain NPT
     runs of the same cell at temperature_K (Datasets from an FCC and a liquid start): each run gives its frames of
     its own phase, since a small cell's liquid shows a bright Bragg spot now and then, and those frames' crystallinity
@@ -235,15 +248,21 @@ def check_against_npt(data, fcc, liquid, n_cells, fraction, temperature_K, sigma
         keep = crystalline(order, run.n_atoms, fraction) == want
         refs.append((run.extras["H"][keep], order[keep]))
     return phase_check(data.extras["H"], data.extras["bias"], data.extras["crystallinity"], temperature_K,
-                       temperature_K, *refs, sigmas=sigmas)
+                       temperature_K, *refs, sigmas=sigmas, resolution_kT=resolution_kT)
 
 
 def check_columns(check):
     """A phase_check's result as the columns momt_thermo.csv and the MOMT benchmark carry: per phase the gap and its
-    error (kT0) and the production's frames and effective frames in the basin, then phases_consistent."""
+    error (kT0), the production's frames and effective frames in the basin and the verdict, then phases_check (any
+    phase's failure first: "not consistent", "no frames", "unresolved", else "consistent") and phases_consistent
+    (every phase consistent)."""
     row = {}
     for phase, c in check.items():
         row.update({f"{phase}_H_gap_kT0": c["gap_kT"], f"{phase}_H_gap_error_kT0": c["error_kT"],
-                    f"{phase}_basin_frames": c["frames"], f"{phase}_basin_effective_frames": c["effective_frames"]})
-    row["phases_consistent"] = all(c["consistent"] for c in check.values())
+                    f"{phase}_basin_frames": c["frames"], f"{phase}_basin_effective_frames": c["effective_frames"],
+                    f"{phase}_check": c["verdict"]})
+    verdicts = [c["verdict"] for c in check.values()]
+    row["phases_check"] = next((v for v in ("not consistent", "no frames", "unresolved") if v in verdicts),
+                               "consistent")
+    row["phases_consistent"] = row["phases_check"] == "consistent"
     return row
