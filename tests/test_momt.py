@@ -350,6 +350,33 @@ def test_a_production_that_misses_its_changes_is_retried_from_its_last_state(tmp
     assert second[-1] < final or learned >= SETTINGS.learning.max_steps
 
 
+def test_a_tilted_production_runs_under_its_tilt_and_a_retry_learns_from_the_untilted_bias(tmp_path, potential,
+                                                                                             caplog):
+    """momt.production.t0_share: the production's frames carry the tilted bias (what the reweighting needs), the
+    checkpoint keeps the tilt, and a retry goes on learning from the learned bias, not the tilted one."""
+    import logging
+    from dataclasses import replace
+
+    from nnpdistill.sample.momt import MOMTRun
+    from tests.momt_runner import SETTINGS
+
+    run = MOMTRun("Ni", 2, potential, replace(SETTINGS, t0_share=0.3), seed=11, workdir=tmp_path)
+    starts, tilted = [], []
+    learn, tilt = run._learn, run._tilt
+    run._learn = lambda: (starts.append(run.bias.coeffs.copy()), learn())
+    run._tilt = lambda: (tilt(), tilted.append((run.bias.coeffs.copy(), run.tilt.copy())))
+    with caplog.at_level(logging.INFO, logger="nnpdistill.sample.momt"):
+        data = run.run(min_phase_changes=10**6, retries=1)
+    assert len(tilted) == 2 and all(change.any() for _, change in tilted)
+    assert caplog.text.count("production bias tilted toward T0 (momt.production.t0_share 0.3)") == 2
+    np.testing.assert_array_equal(starts[1], tilted[0][0] - tilted[0][1])  # the retry's learning
+    np.testing.assert_array_equal(run.bias.coeffs, tilted[1][0])
+    recorded = [run.bias.evaluate(h, o)[0] for h, o in zip(data.extras["H"], data.extras["O"])]
+    np.testing.assert_allclose(data.extras["bias"], recorded, rtol=1e-9, atol=1e-9)
+    with np.load(tmp_path / "state.npz") as state:
+        np.testing.assert_array_equal(state["tilt"], tilted[1][1])
+
+
 def test_production_dwell_counts_steps_since_the_last_phase_change(tmp_path, potential):
     from nnpdistill.sample.momt import MOMTRun
     from tests.momt_runner import SETTINGS

@@ -136,6 +136,7 @@ class MOMTSettings:
     engine: str = "plugin"
     order_parameter: str = "eq2"  # one of nnpdistill.sample.order.KINDS
     max_dwell_fraction: float = 0.0  # a production stuck in one phase this share of its length is cut (0: never)
+    t0_share: float = 0.0  # the share of the production sent to T0's canonical bins (WangLandauBias.tilt_toward_t0)
 
     @classmethod
     def from_config(cls, system, momt, crystallinity_fraction):
@@ -161,7 +162,17 @@ class MOMTSettings:
             engine=momt["engine"],
             order_parameter=win.get("order_parameter", "eq2"),
             max_dwell_fraction=momt["production"].get("max_dwell_fraction", 0.0),
+            t0_share=momt["production"].get("t0_share", 0.0),
         )
+
+
+def _top_bins(weights, mass):
+    """A mask of the fewest bins holding `mass` of weights (normalised)."""
+    order = np.argsort(weights, axis=None)[::-1]
+    keep = order[:int(np.searchsorted(np.cumsum(weights.ravel()[order]), mass)) + 1]
+    mask = np.zeros(weights.size, dtype=bool)
+    mask[keep] = True
+    return mask.reshape(weights.shape)
 
 
 def read_frame_chunks(folder, firsts=None):
@@ -198,6 +209,7 @@ class MOMTRun:
         self.momt = None
         self.pending = []  # frames taken since the last checkpoint
         self.visits = np.zeros_like(self.bias.histogram)  # production visits of the (H, O) grid
+        self.tilt = np.zeros_like(self.bias.coeffs)  # the production's change of the learned bias (t0_share)
         self.trace = []  # (step, H, O, U, bias, factor, crystallinity) rows, every trace_every steps
         self.n_atoms = None  # the LAMMPS system's, once _open has built it
         self._traced = 0  # rows of the engine's trace already moved into self.trace
@@ -217,8 +229,10 @@ class MOMTRun:
         }
 
     def _identity(self):
-        return _jsonable({"settings": asdict(self.s), "seed": self.seed, "element": self.element,
-                          "n_cells": self.n_cells})
+        settings = asdict(self.s)
+        if not settings["t0_share"]:  # so checkpoints made before the setting existed still resume
+            del settings["t0_share"]
+        return _jsonable({"settings": settings, "seed": self.seed, "element": self.element, "n_cells": self.n_cells})
 
     def _load(self):
         """Load the checkpoint; False (and nothing loaded) if it was made by another configuration."""
@@ -230,6 +244,7 @@ class MOMTRun:
                 return False
             self.bias.load_state({"coeffs": data["coeffs"], "histogram": data["histogram"]})
             self.visits = data["visits"].copy()
+            self.tilt = data["tilt"].copy() if "tilt" in data.files else np.zeros_like(self.bias.coeffs)
             self.trace = [tuple(row) for row in data["trace"]]
         self.state = state
         return True
@@ -237,7 +252,7 @@ class MOMTRun:
     def _save(self):
         with replacing(self.state_file) as tmp:
             np.savez(tmp, state=json.dumps(self.state), coeffs=self.bias.coeffs, histogram=self.bias.histogram,
-                     visits=self.visits, trace=np.array(self.trace, dtype=float).reshape(-1, len(TRACE_COLUMNS)))
+                     visits=self.visits, tilt=self.tilt, trace=np.array(self.trace, dtype=float).reshape(-1, len(TRACE_COLUMNS)))
 
     def _write_pending(self):
         """Write the frames taken since the last checkpoint to their own file (atomic), named by first index."""
@@ -380,6 +395,8 @@ class MOMTRun:
                   produce_start=None, frames=0, chunks=[], stage_changes=0, phase_now=None,
                   retries=st.get("retries", 0) + 1, cut_short=False)
         self.bias.histogram[...] = 0
+        self.bias.load_state({"coeffs": self.bias.coeffs - self.tilt, "histogram": self.bias.histogram})
+        self.tilt = np.zeros_like(self.tilt)  # learning goes on from the learned bias, not the tilted one
         self.checkpoint()  # the state no longer names the old frames: only then are they removed
         for first in old_chunks:
             (self.workdir / f"frames.{first}.npz").unlink(missing_ok=True)
@@ -416,8 +433,30 @@ class MOMTRun:
             self._checkpoint_if_due()
         reason = "ln f reached ln_f_final" if self.state["ln_f"] < sched.ln_f_final else "max_steps reached"
         log.info("learning ends after %d steps: %s (ln f = %.3g)", learned, reason, self.state["ln_f"])
+        self._tilt()
         self.state.update(period="produce", produce_start=int(self.sim.lmp.get_thermo("step")))
         self.checkpoint()
+
+    def _tilt(self):
+        """Send t0_share of the production to T0's canonical bins (WangLandauBias.tilt_toward_t0), and log what a
+        production flat under the learned bias and one following the tilted bias would give at T0 at most."""
+        if not self.s.t0_share:
+            return
+        reachable = self.visits >= self.s.learning.min_count
+        before = self.bias.bin_values()
+        self.tilt = self.bias.tilt_toward_t0(self.s.t0_share, reachable)
+        drop = self.bias.bin_values() - before
+        log_pi = np.where(reachable, before / self.bias.kT, -np.inf)
+        pi = np.exp(log_pi - log_pi.max())
+        pi /= pi.sum()
+        target = np.where(reachable, np.exp(-(drop - drop[reachable].max()) / self.bias.kT), 0.0)
+        target /= target.sum()
+        frames = self.s.n_frames
+        log.info("production bias tilted toward T0 (momt.production.t0_share %g): %.1f %% of a production following "
+                 "it would lie in the bins holding 90 %% of T0's canonical weight; at most %.0f effective frames at "
+                 "T0 of %d (%.0f if flat), if the learned bias is exact", self.s.t0_share,
+                 100 * target[_top_bins(pi, 0.9)].sum(), frames / np.sum(pi[pi > 0] ** 2 / target[pi > 0]), frames,
+                 frames / np.sum(pi[pi > 0] ** 2 * reachable.sum()))
 
     def _update_ln_f(self, step):
         sched, st = self.s.learning, self.state

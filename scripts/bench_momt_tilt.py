@@ -1,0 +1,111 @@
+"""Benchmark: does tilting the production's bias toward T0 (momt.production.t0_share) raise the effective frames at
+T0, and what does it cost in crystal <-> liquid changes?
+
+Takes finished runs of bench_momt_phases.py (<run>/momt with state.npz and its restart file), and for each share
+given runs a new production from the run's learned bias and last configuration: the same bias tilted by
+WangLandauBias.tilt_toward_t0, nothing learned again. So each row pairs with the run's own production (share 0),
+from the same bias. Rows as bench_momt_phases.py's (changes, effective frames at T0, melting estimate, NPT check,
+quenched crystals). Each production keeps its folder in <workdir>/<run>_t<share>/ and resumes from it.
+Usage: python scripts/bench_momt_tilt.py RUN [RUN ...] [--shares 0.1] [--config config/config.yaml]
+                                        [--npt results] [--jobs 2] [--workdir results/benchmarks/momt_tilt]
+                                        [--out results/benchmarks/momt_tilt.csv]
+"""
+
+import argparse
+import json
+import logging
+import shutil
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from bench_momt_phases import REPO, config_with_defaults, summary
+
+
+def settings_of(state):
+    """The MOMTSettings a checkpoint was made with."""
+    from nnpdistill.sample.momt import LearningSchedule, MOMTSettings
+    from nnpdistill.sample.wang_landau import Window
+
+    s = dict(json.loads(str(state["state"]))["identity"]["settings"])
+    s.update(window=Window(**s["window"]), learning=LearningSchedule(**s["learning"]),
+             kernel_bins=tuple(s["kernel_bins"]))
+    return MOMTSettings(**s)
+
+
+def prepare(source, dest, run):
+    """Copy the finished run's checkpoint into dest as a learning that has just ended, under run's identity."""
+    with np.load(source / "state.npz") as data:
+        arrays = {k: data[k] for k in data.files}
+    state = json.loads(str(arrays["state"]))
+    if state["period"] != "done":
+        raise ValueError(f"{source}: the run has not finished (period {state['period']})")
+    dest.mkdir(parents=True)
+    shutil.copy(source / state["restart"], dest / state["restart"])
+    state.update(period="learn", ln_f=0.0, frames=0, chunks=[], produce_start=None, cut_short=False,
+                 identity=run._identity())
+    arrays.update(state=json.dumps(state), tilt=np.zeros_like(arrays["coeffs"]))
+    np.savez(dest / "state.npz", **arrays)
+
+
+def one_production(args):
+    run_folder, share, config_path, workdir, npt = args
+    from nnpdistill.potential import Potential
+    from nnpdistill.sample.momt import MOMTRun
+
+    config = config_with_defaults(config_path)
+    source = Path(run_folder) / "momt"
+    with np.load(source / "state.npz") as state:
+        learned = settings_of(state)
+    prefix, _, seed = Path(run_folder).name.rpartition("_")  # <system>_<order parameter>_<seed>
+    name = prefix[:-len(learned.order_parameter) - 1]
+    settings = replace(learned, t0_share=share)
+    system = config["systems"][name]
+    spec = config["potentials"][system["potential"]]
+    potential = Potential(REPO / spec["path"], spec["pair_style"], spec["sha256"])
+    work = Path(workdir) / f"{Path(run_folder).name}_t{share:g}"
+    run = MOMTRun(system["element"], system["fcc_cells"], potential, settings, seed=int(seed), workdir=work / "momt")
+    if not (work / "momt" / "state.npz").exists():
+        prepare(source, work / "momt", run)
+    handler = logging.FileHandler(work / "run.log")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+    root = logging.getLogger()
+    root.setLevel(logging.INFO)
+    root.addHandler(handler)
+    start = time.perf_counter()
+    try:
+        data = run.run(min_phase_changes=0, retries=0)
+    finally:
+        root.removeHandler(handler)
+        handler.close()
+    row = summary(name, int(seed), config, settings, data, np.array(run.trace), run.state["learn_start"],
+                  run.state["produce_start"], time.perf_counter() - start, npt, potential)
+    return {"run": Path(run_folder).name, "t0_share": share, **row}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("runs", nargs="+", help="finished run folders of bench_momt_phases.py")
+    parser.add_argument("--shares", type=float, nargs="+", default=[0.1])
+    parser.add_argument("--config", default=str(REPO / "config" / "config.yaml"))
+    parser.add_argument("--npt", metavar="RESULTS", default=None,
+                        help="a results folder with <system>/npt_fcc.h5 and npt_liquid.h5 at T0")
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--out", default=str(REPO / "results" / "benchmarks" / "momt_tilt.csv"))
+    parser.add_argument("--workdir", default=str(REPO / "results" / "benchmarks" / "momt_tilt"))
+    args = parser.parse_args()
+    jobs = [(run, share, args.config, args.workdir, args.npt) for run in args.runs for share in args.shares]
+    with ProcessPoolExecutor(args.jobs) as pool:
+        rows = list(pool.map(one_production, jobs))
+    table = pd.DataFrame(rows)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(args.out, index=False)
+    print(table.to_string(index=False, float_format=lambda v: f"{v:.1f}"))
+
+
+if __name__ == "__main__":
+    main()
