@@ -324,16 +324,31 @@ def test_shell_order_parameters_drive_both_engines_alike_and_their_forces_are_th
 def test_a_production_that_misses_its_changes_is_retried_from_its_last_state(tmp_path, potential, caplog):
     """min_phase_changes out of reach: the production is thrown away twice (retries=2), learning goes on from its
     last step at 4 x ln_f_final, then at 16 x, a new production follows each, and only the last one's frames are
-    kept; no third retry."""
+    kept; no third retry. With momt.production.t0_share, each production runs under its tilted bias (its frames
+    carry it, for the reweighting), the checkpoint keeps the tilt, and each retry learns from the untilted bias."""
     import logging
+    from dataclasses import replace
 
     from nnpdistill.sample.momt import MOMTRun
     from tests.momt_runner import SETTINGS
 
     final = SETTINGS.learning.ln_f_final
-    run = MOMTRun("Ni", 2, potential, SETTINGS, seed=11, workdir=tmp_path)
-    with caplog.at_level(logging.WARNING, logger="nnpdistill.sample.momt"):
+    run = MOMTRun("Ni", 2, potential, replace(SETTINGS, t0_share=0.3), seed=11, workdir=tmp_path)
+    starts, tilted = [], []
+    learn, tilt = run._learn, run._tilt
+    run._learn = lambda: (starts.append(run.bias.coeffs.copy()), learn())
+    run._tilt = lambda: (tilt(), tilted.append((run.bias.coeffs.copy(), run.tilt.copy())))
+    with caplog.at_level(logging.INFO, logger="nnpdistill.sample.momt"):
         data = run.run(min_phase_changes=10**6, retries=2)
+    assert caplog.text.count("production bias tilted toward T0 (momt.production.t0_share 0.3)") == 3
+    assert len(tilted) == 3 and all(change.any() for _, change in tilted)
+    for k in (1, 2):
+        np.testing.assert_array_equal(starts[k], tilted[k - 1][0] - tilted[k - 1][1])
+    np.testing.assert_array_equal(run.bias.coeffs, tilted[2][0])
+    recorded = [run.bias.evaluate(h, o)[0] for h, o in zip(data.extras["H"], data.extras["O"])]
+    np.testing.assert_allclose(data.extras["bias"], recorded, rtol=1e-9, atol=1e-9)
+    with np.load(tmp_path / "state.npz") as state:
+        np.testing.assert_array_equal(state["tilt"], tilted[2][1])
     retried = [r.message for r in caplog.records if "retry" in r.message and "learning again" in r.message]
     assert len(retried) == 2 and "retry 1 of 2" in retried[0] and "retry 2 of 2" in retried[1]
     assert run.state["retries"] == 2 and data.attrs["retries"] == 2
@@ -348,33 +363,6 @@ def test_a_production_that_misses_its_changes_is_retried_from_its_last_state(tmp
     assert second and 4 * final < max(second) <= 16 * final
     learned = run.state["produce_start"] - run.state["learn_start"]  # until ln_f_final or max_steps, as at first
     assert second[-1] < final or learned >= SETTINGS.learning.max_steps
-
-
-def test_a_tilted_production_runs_under_its_tilt_and_a_retry_learns_from_the_untilted_bias(tmp_path, potential,
-                                                                                             caplog):
-    """momt.production.t0_share: the production's frames carry the tilted bias (what the reweighting needs), the
-    checkpoint keeps the tilt, and a retry goes on learning from the learned bias, not the tilted one."""
-    import logging
-    from dataclasses import replace
-
-    from nnpdistill.sample.momt import MOMTRun
-    from tests.momt_runner import SETTINGS
-
-    run = MOMTRun("Ni", 2, potential, replace(SETTINGS, t0_share=0.3), seed=11, workdir=tmp_path)
-    starts, tilted = [], []
-    learn, tilt = run._learn, run._tilt
-    run._learn = lambda: (starts.append(run.bias.coeffs.copy()), learn())
-    run._tilt = lambda: (tilt(), tilted.append((run.bias.coeffs.copy(), run.tilt.copy())))
-    with caplog.at_level(logging.INFO, logger="nnpdistill.sample.momt"):
-        data = run.run(min_phase_changes=10**6, retries=1)
-    assert len(tilted) == 2 and all(change.any() for _, change in tilted)
-    assert caplog.text.count("production bias tilted toward T0 (momt.production.t0_share 0.3)") == 2
-    np.testing.assert_array_equal(starts[1], tilted[0][0] - tilted[0][1])  # the retry's learning
-    np.testing.assert_array_equal(run.bias.coeffs, tilted[1][0])
-    recorded = [run.bias.evaluate(h, o)[0] for h, o in zip(data.extras["H"], data.extras["O"])]
-    np.testing.assert_allclose(data.extras["bias"], recorded, rtol=1e-9, atol=1e-9)
-    with np.load(tmp_path / "state.npz") as state:
-        np.testing.assert_array_equal(state["tilt"], tilted[1][1])
 
 
 def test_production_dwell_counts_steps_since_the_last_phase_change(tmp_path, potential):
