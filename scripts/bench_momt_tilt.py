@@ -3,9 +3,9 @@ T0, and what does it cost in crystal <-> liquid changes?
 
 Takes finished runs of bench_momt_phases.py (<run>/momt with state.npz and its restart file), and for each share
 given runs a new production from the run's learned bias and last configuration: the same bias tilted by
-WangLandauBias.tilt_toward_t0, nothing learned again. So each row pairs with the run's own production (share 0),
-from the same bias. Rows as bench_momt_phases.py's (changes, effective frames at T0, melting estimate, NPT check,
-quenched crystals). Each production keeps its folder in <workdir>/<run>_t<share>/ and resumes from it.
+WangLandauBias.tilt_toward (T0's weight read from the learning's last quarter), nothing learned again. So each row
+pairs with the run's own production (share 0), from the same bias. Rows as bench_momt_phases.py's (changes,
+effective frames at T0, melting estimate, NPT check, quenched crystals). Each production keeps its folder in <workdir>/<run>_t<share>/ and resumes from it.
 Usage: python scripts/bench_momt_tilt.py RUN [RUN ...] [--shares 0.1] [--config config/config.yaml]
                                         [--npt results] [--jobs 2] [--workdir results/benchmarks/momt_tilt]
                                         [--out results/benchmarks/momt_tilt.csv]
@@ -48,7 +48,8 @@ def prepare(source, dest, run):
     shutil.copy(source / state["restart"], dest / state["restart"])
     state.update(period="learn", ln_f=0.0, frames=0, chunks=[], produce_start=None, cut_short=False,
                  identity=run._identity())
-    arrays.update(state=json.dumps(state), tilt=np.zeros_like(arrays["coeffs"]))
+    learning = arrays["trace"][:, 0] <= json.loads(str(arrays["state"]))["produce_start"]  # as a workflow run has
+    arrays.update(state=json.dumps(state), tilt=np.zeros_like(arrays["coeffs"]), trace=arrays["trace"][learning])
     np.savez(dest / "state.npz", **arrays)
 
 

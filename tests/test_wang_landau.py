@@ -89,21 +89,22 @@ def test_window_labels_are_the_bins_inside_and_the_nearest_edge_bin_outside():
     assert window.labels(H, O).tolist() == [i * 3 + j for i, j in inside] + [0, 3 * 3 + 2]
 
 
-def test_tilting_toward_t0_sends_a_share_to_t0s_canonical_bins_and_keeps_the_band():
+def test_tilting_toward_t0_sends_a_share_to_its_canonical_bins_and_keeps_the_band():
     bias = learned_bias()
     reachable = bias.histogram >= 5
     before = bias.bin_values()
-    untouched = learned_bias()
-    assert not untouched.tilt_toward_t0(0.0, reachable).any()
-    change = bias.tilt_toward_t0(0.3, reachable)
-    np.testing.assert_allclose(change, bias.coeffs - untouched.coeffs)
-    # a production flat under the learned bias samples the reachable bins alike; under the tilted one in proportion
-    # to exp(-(drop) / kT0). T0's canonical weights are exp(dH / kT0) of the learned bias (flat: it cancels Omega).
+    # T0's canonical weights as a bias flat over the reachable bins implies them: exp(dH / kT0) (it cancels Omega)
     pi = np.where(reachable, np.exp((before - before[reachable].max()) / bias.kT), 0.0)
     pi /= pi.sum()
+    untouched = learned_bias()
+    assert not untouched.tilt_toward(pi, 0.0, reachable.sum()).any()
+    change = bias.tilt_toward(pi, 0.3, reachable.sum())
+    np.testing.assert_allclose(change, bias.coeffs - untouched.coeffs)
+    # a run flat under the learned bias samples the reachable bins alike; under the tilted one in proportion to
+    # exp(-(drop) / kT0): its effective frames at T0 per frame (Kish)
     tilted = np.where(reachable, np.exp(-(bias.bin_values() - before) / bias.kT), 0.0)
     tilted /= tilted.sum()
-    kish_flat = 1.0 / (reachable.sum() * np.sum(pi**2))  # effective frames at T0 per frame
+    kish_flat = 1.0 / (reachable.sum() * np.sum(pi**2))
     kish = 1.0 / np.sum(pi[pi > 0] ** 2 / tilted[pi > 0])
     assert kish_flat < 0.02 and kish > 0.2  # asked: 0.3; the band and the B-spline keep a little of it
     low, high = bias.factor_range()
@@ -111,7 +112,7 @@ def test_tilting_toward_t0_sends_a_share_to_t0s_canonical_bins_and_keeps_the_ban
                for O in np.linspace(-10.0, 48.0, 30)]
     assert min(factors) >= low - 1e-12 and max(factors) <= high + 1e-12
     with pytest.raises(ValueError, match="t0_share"):
-        bias.tilt_toward_t0(1.0, reachable)
+        bias.tilt_toward(pi, 1.0, reachable.sum())
 
 
 def test_bin_values_are_the_bias_at_each_bins_centre():

@@ -35,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 from ase.data import atomic_numbers
+from scipy.ndimage import gaussian_filter
 from tqdm import tqdm
 
 from ..atomic import replacing
@@ -42,7 +43,7 @@ from ..dataset import Dataset
 from .lammps_driver import Simulation
 from .momt_dynamics import MOMT, FrozenMOMT, LearningMOMT
 from ..seeds import derive_seed
-from .order import PhaseTracker, crystallinity, order_parameter, phase_crossings
+from .order import PhaseTracker, crystalline, crystallinity, order_parameter, phase_crossings
 from .structures import crystal
 from .wang_landau import WangLandauBias, Window
 
@@ -136,7 +137,7 @@ class MOMTSettings:
     engine: str = "plugin"
     order_parameter: str = "eq2"  # one of nnpdistill.sample.order.KINDS
     max_dwell_fraction: float = 0.0  # a production stuck in one phase this share of its length is cut (0: never)
-    t0_share: float = 0.0  # the share of the production sent to T0's canonical bins (WangLandauBias.tilt_toward_t0)
+    t0_share: float = 0.0  # the share of the production sent to T0's canonical bins (MOMTRun._tilt)
 
     @classmethod
     def from_config(cls, system, momt, crystallinity_fraction):
@@ -164,15 +165,6 @@ class MOMTSettings:
             max_dwell_fraction=momt["production"].get("max_dwell_fraction", 0.0),
             t0_share=momt["production"].get("t0_share", 0.0),
         )
-
-
-def _top_bins(weights, mass):
-    """A mask of the fewest bins holding `mass` of weights (normalised)."""
-    order = np.argsort(weights, axis=None)[::-1]
-    keep = order[:int(np.searchsorted(np.cumsum(weights.ravel()[order]), mass)) + 1]
-    mask = np.zeros(weights.size, dtype=bool)
-    mask[keep] = True
-    return mask.reshape(weights.shape)
 
 
 def read_frame_chunks(folder, firsts=None):
@@ -252,7 +244,8 @@ class MOMTRun:
     def _save(self):
         with replacing(self.state_file) as tmp:
             np.savez(tmp, state=json.dumps(self.state), coeffs=self.bias.coeffs, histogram=self.bias.histogram,
-                     visits=self.visits, tilt=self.tilt, trace=np.array(self.trace, dtype=float).reshape(-1, len(TRACE_COLUMNS)))
+                     visits=self.visits, tilt=self.tilt,
+                     trace=np.array(self.trace, dtype=float).reshape(-1, len(TRACE_COLUMNS)))
 
     def _write_pending(self):
         """Write the frames taken since the last checkpoint to their own file (atomic), named by first index."""
@@ -438,25 +431,30 @@ class MOMTRun:
         self.checkpoint()
 
     def _tilt(self):
-        """Send t0_share of the production to T0's canonical bins (WangLandauBias.tilt_toward_t0), and log what a
-        production flat under the learned bias and one following the tilted bias would give at T0 at most."""
+        """Send t0_share of the production to T0's canonical bins (WangLandauBias.tilt_toward). Where those bins
+        are is read from the last quarter of the learning, its trace rows reweighted to T0 by the bias they were
+        sampled under, and smoothed over a bin: the learned bias alone places T0's weight in the wrong phase by
+        tens of kT0 in most runs (docs/momt-phases.md), the walker's own visits do not."""
         if not self.s.t0_share:
             return
+        rows = self._learning_rows()
+        end = rows[-1, 0] if len(rows) else self.state["learn_start"]
+        rows = rows[rows[:, 0] > end - 0.25 * (end - self.state["learn_start"])]
         reachable = self.visits >= self.s.learning.min_count
-        before = self.bias.bin_values()
-        self.tilt = self.bias.tilt_toward_t0(self.s.t0_share, reachable)
-        drop = self.bias.bin_values() - before
-        log_pi = np.where(reachable, before / self.bias.kT, -np.inf)
-        pi = np.exp(log_pi - log_pi.max())
-        pi /= pi.sum()
-        target = np.where(reachable, np.exp(-(drop - drop[reachable].max()) / self.bias.kT), 0.0)
-        target /= target.sum()
-        frames = self.s.n_frames
-        log.info("production bias tilted toward T0 (momt.production.t0_share %g): %.1f %% of a production following "
-                 "it would lie in the bins holding 90 %% of T0's canonical weight; at most %.0f effective frames at "
-                 "T0 of %d (%.0f if flat), if the learned bias is exact", self.s.t0_share,
-                 100 * target[_top_bins(pi, 0.9)].sum(), frames / np.sum(pi[pi > 0] ** 2 / target[pi > 0]), frames,
-                 frames / np.sum(pi[pi > 0] ** 2 * reachable.sum()))
+        win = self.bias.window
+        log_w = rows[:, 4] / self.bias.kT
+        w = np.exp(log_w - log_w.max()) if len(rows) else log_w
+        weights = np.bincount(win.labels(rows[:, 1], rows[:, 2]), weights=w, minlength=win.n_h * win.n_o)
+        weights = np.where(reachable, gaussian_filter(weights.reshape(win.n_h, win.n_o), 1.0, mode="constant"), 0.0)
+        if not weights.sum() > 0:
+            log.warning("production bias not tilted: no trace row of the learning's last quarter in a reachable bin")
+            return
+        self.tilt = self.bias.tilt_toward(weights, self.s.t0_share, int(reachable.sum()))
+        crystal = crystalline(rows[:, 6], self.n_atoms, self.s.crystallinity_fraction)
+        log.info("production bias tilted toward T0 (momt.production.t0_share %g): T0's weight from the learning's "
+                 "last %d trace rows (%.1f effective), %.0f %% of it crystalline; the bias drops by up to %.2f eV",
+                 self.s.t0_share, len(rows), w.sum() ** 2 / np.sum(w**2), 100 * w[crystal].sum() / w.sum(),
+                 -self.tilt.min())
 
     def _update_ln_f(self, step):
         sched, st = self.s.learning, self.state

@@ -236,28 +236,28 @@ class WangLandauBias:
         padded = self.padded_coefficients()
         return sum(w[i] * w[j] * padded[i:i + n_h, j:j + n_o] for i in range(4) for j in range(4))
 
-    def tilt_toward_t0(self, share, reachable, iterations=20):
-        """Lower the bias where T0's canonical ensemble lies, so that about `share` of a frozen-bias run's frames
-        land there instead of all being spread flat; returns the change of the coefficients (eV).
+    def tilt_toward(self, weights, share, spread_bins, iterations=20):
+        """Lower the bias where `weights` (n_h, n_o; T0's canonical weight of each bin) lie, so that about `share`
+        of a frozen-bias run's frames land there rather than all being spread as the learned bias spreads them;
+        returns the change of the coefficients (eV).
 
         Why: a flat histogram spreads the frames over the whole band of effective temperatures, and reweighting to
         T0 then rests on the few bins T0's canonical ensemble occupies (about 20 of 2,000 for Ni 108), so 20,000
-        flat frames give at most about 150 effective frames at T0. A target (1 - share) flat + share canonical(T0)
-        gives at least share x frames (docs/momt-phases.md). If the bias flattens the reachable bins, the canonical
-        weight of bin b at T0 is proportional to exp(dH_b / kT0); the target then asks the bias to drop by
-        kT0 ln(1 + share / (1 - share) x pi_b x n) in bin b (n reachable bins). The drop is spread to the grid's
-        nodes (mean of the bins around each node) and what the B-spline does not give back is handed on again,
-        `iterations` times, keeping the slope band. The reweighting is exact for any
-        frozen bias; only its variance changes. reachable: bool (n_h, n_o), the bins the learning reached."""
+        flat frames give at most about 150 effective frames at T0. A target (1 - share) flat + share x weights gives
+        at least share x frames if the weights are right (docs/momt-phases.md). For a learned bias that spreads a
+        run flat over spread_bins bins (n: those the learning reached), that asks for a drop of
+        kT0 ln(1 + share / (1 - share) x pi_b x n) in bin b (pi: the weights normalised). The drop is spread to the
+        grid's nodes (mean of the bins around each node) and what the B-spline does not give back is handed on
+        again, `iterations` times, keeping the slope band.
+        The reweighting is exact for any frozen bias; only its variance changes."""
         if not 0.0 <= share < 1.0:
             raise ValueError(f"momt.production.t0_share must be in [0, 1), got {share}")
+        weights = np.asarray(weights, dtype=float)
         before = self.coeffs.copy()
-        if share == 0.0 or not reachable.any():
+        if share == 0.0 or not weights.sum() > 0:
             return np.zeros_like(before)
-        log_pi = np.where(reachable, self.bin_values() / self.kT, -np.inf)
-        pi = np.exp(log_pi - log_pi.max())
-        pi /= pi.sum()
-        drop = -self.kT * np.log1p(share / (1.0 - share) * pi * reachable.sum())
+        pi = weights / weights.sum()
+        drop = -self.kT * np.log1p(share / (1.0 - share) * pi * spread_bins)
         values = self.bin_values()
         for _ in range(iterations):  # the B-spline smooths what the nodes get: hand them the rest again
             edged = np.pad(drop - (self.bin_values() - values), 1, mode="edge")
