@@ -179,9 +179,14 @@ def main():
             futures = [pool.submit(one_run, run) for run in runs]
         errors = [f.exception() for f in futures]
         rows = [failed_row(run, e) if e else f.result() for run, f, e in zip(runs, futures, errors)]
+    write_table(rows, args.out)
+
+
+def write_table(rows, out):
+    """The benchmark's rows as a CSV at out, and printed."""
     table = pd.DataFrame(rows)
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(args.out, index=False)
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out, index=False)
     print(table.to_string(index=False, float_format=lambda v: f"{v:.1f}"))
 
 

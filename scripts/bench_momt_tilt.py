@@ -21,9 +21,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
-from bench_momt_phases import REPO, config_with_defaults, summary
+from bench_momt_phases import REPO, config_with_defaults, summary, write_table
 
 
 def settings_of(state):
@@ -101,11 +100,7 @@ def main():
     args = parser.parse_args()
     jobs = [(run, share, args.config, args.workdir, args.npt) for run in args.runs for share in args.shares]
     with ProcessPoolExecutor(args.jobs) as pool:
-        rows = list(pool.map(one_production, jobs))
-    table = pd.DataFrame(rows)
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(args.out, index=False)
-    print(table.to_string(index=False, float_format=lambda v: f"{v:.1f}"))
+        write_table(list(pool.map(one_production, jobs)), args.out)
 
 
 if __name__ == "__main__":
