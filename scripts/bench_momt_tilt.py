@@ -5,7 +5,8 @@ Takes finished runs of bench_momt_phases.py (<run>/momt with state.npz and its r
 given runs a new production from the run's learned bias and last configuration: the same bias tilted by
 WangLandauBias.tilt_toward (T0's weight read from the learning's last quarter), nothing learned again. So each row
 pairs with the run's own production (share 0), from the same bias. Rows as bench_momt_phases.py's (changes,
-effective frames at T0, melting estimate, NPT check, quenched crystals). Each production keeps its folder in <workdir>/<run>_t<share>/ and resumes from it.
+effective frames at T0, melting estimate, NPT check, quenched crystals). Each production keeps its folder in
+<workdir>/<run>_t<share>/ and resumes from it.
 Usage: python scripts/bench_momt_tilt.py RUN [RUN ...] [--shares 0.1] [--config config/config.yaml]
                                         [--npt results] [--jobs 2] [--workdir results/benchmarks/momt_tilt]
                                         [--out results/benchmarks/momt_tilt.csv]
