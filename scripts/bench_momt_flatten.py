@@ -23,7 +23,7 @@ import pandas as pd
 def production(path):
     """(H, O, bias per frame, learning visits, Window, T0 in K) of a production folder."""
     from nnpdistill import dataset
-    from nnpdistill.sample.momt import read_frame_chunks
+    from nnpdistill.sample.momt import read_frame_chunks, settings_from_identity
     from nnpdistill.sample.wang_landau import Window
 
     path = Path(path)
@@ -37,10 +37,9 @@ def production(path):
                 float(record["temperature_K"]))
     folder = path / "momt" if (path / "momt").is_dir() else path
     state = np.load(folder / "state.npz")
-    settings = json.loads(str(state["state"]))["identity"]["settings"]
-    window = Window(**settings["window"])
+    settings = settings_from_identity(json.loads(str(state["state"]))["identity"]["settings"])
     frames = read_frame_chunks(folder)
-    return frames["H"], frames["O"], frames["bias"], state["visits"], window, float(settings["temperature_K"])
+    return frames["H"], frames["O"], frames["bias"], state["visits"], settings.window, settings.temperature_K
 
 
 def estimate(path, fraction, smooth_bins, cap_kT, min_count):

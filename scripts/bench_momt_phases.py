@@ -14,6 +14,7 @@ Usage: python scripts/bench_momt_phases.py [--systems ni108 al108] [--seeds 3] [
 """
 
 import argparse
+import contextlib
 import logging
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -34,9 +35,31 @@ def config_with_defaults(path):
     return config
 
 
+def system_potential(config, name):
+    """The checked Potential of config's system `name`."""
+    from nnpdistill.potential import Potential
+
+    spec = config["potentials"][config["systems"][name]["potential"]]
+    return Potential(REPO / spec["path"], spec["pair_style"], spec["sha256"])
+
+
+@contextlib.contextmanager
+def run_log(path):
+    """Log INFO and above to path while the block runs: one file per run, since pool workers run several in turn."""
+    handler = logging.FileHandler(path)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+    root = logging.getLogger()
+    root.setLevel(logging.INFO)
+    root.addHandler(handler)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        handler.close()
+
+
 def one_run(args):
     name, seed, kind, config_path, workdir, npt = args
-    from nnpdistill.potential import Potential
     from nnpdistill.sample.momt import MOMTRun, MOMTSettings
 
     config = config_with_defaults(config_path)
@@ -45,22 +68,13 @@ def one_run(args):
         system["momt"] = dict(system["momt"], order_parameter=kind)
     fraction = config["crystallinity_fraction"]
     settings = MOMTSettings.from_config(system, config["momt"], fraction)
-    spec = config["potentials"][system["potential"]]
-    potential = Potential(REPO / spec["path"], spec["pair_style"], spec["sha256"])
+    potential = system_potential(config, name)
     work = Path(workdir) / f"{name}_{settings.order_parameter}_{seed}"
     work.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(work / "run.log")  # one per run: pool workers run several in turn
-    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
-    root = logging.getLogger()
-    root.setLevel(logging.INFO)
-    root.addHandler(handler)
     start = time.perf_counter()
     run = MOMTRun(system["element"], system["fcc_cells"], potential, settings, seed=seed, workdir=work / "momt")
-    try:
+    with run_log(work / "run.log"):
         data = run.run(config["momt"]["min_phase_changes"], config["momt"]["retries"])
-    finally:
-        root.removeHandler(handler)
-        handler.close()
     return summary(name, seed, config, settings, data, np.array(run.trace), run.state["learn_start"],
                    run.state["produce_start"], time.perf_counter() - start, npt, potential)
 
@@ -133,7 +147,6 @@ def from_results(name, config, results):
     """The row of a system that a workflow run (its config's seed) already sampled: results/<name>/momt.h5 and
     momt_bias.npz; wall_s from its job benchmark."""
     from nnpdistill import dataset
-    from nnpdistill.potential import Potential
     from nnpdistill.sample.momt import MOMTSettings
 
     settings = MOMTSettings.from_config(config["systems"][name], config["momt"], config["crystallinity_fraction"])
@@ -142,10 +155,8 @@ def from_results(name, config, results):
         trace, learn_start, produce_start = bias["trace"], int(bias["learn_start"]), int(bias["produce_start"])
     timing = Path(results) / "benchmarks" / "momt" / f"{name}.tsv"
     wall = float(pd.read_csv(timing, sep="\t")["s"].iloc[0]) if timing.exists() else np.nan
-    spec = config["potentials"][config["systems"][name]["potential"]]
-    potential = Potential(REPO / spec["path"], spec["pair_style"], spec["sha256"])
     return summary(name, config["seed"], config, settings, data, trace, learn_start, produce_start, wall, results,
-                   potential)
+                   system_potential(config, name))
 
 
 def main():

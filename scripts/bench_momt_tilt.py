@@ -14,7 +14,6 @@ Usage: python scripts/bench_momt_tilt.py RUN [RUN ...] [--shares 0.1] [--config 
 
 import argparse
 import json
-import logging
 import shutil
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -23,18 +22,14 @@ from pathlib import Path
 
 import numpy as np
 
-from bench_momt_phases import REPO, config_with_defaults, summary, write_table
+from bench_momt_phases import REPO, config_with_defaults, run_log, summary, system_potential, write_table
 
 
 def settings_of(state):
-    """The MOMTSettings a checkpoint was made with."""
-    from nnpdistill.sample.momt import LearningSchedule, MOMTSettings
-    from nnpdistill.sample.wang_landau import Window
+    """The MOMTSettings a checkpoint (its state.npz) was made with."""
+    from nnpdistill.sample.momt import settings_from_identity
 
-    s = dict(json.loads(str(state["state"]))["identity"]["settings"])
-    s.update(window=Window(**s["window"]), learning=LearningSchedule(**s["learning"]),
-             kernel_bins=tuple(s["kernel_bins"]))
-    return MOMTSettings(**s)
+    return settings_from_identity(json.loads(str(state["state"]))["identity"]["settings"])
 
 
 def prepare(source, dest, run):
@@ -46,16 +41,15 @@ def prepare(source, dest, run):
         raise ValueError(f"{source}: the run has not finished (period {state['period']})")
     dest.mkdir(parents=True)
     shutil.copy(source / state["restart"], dest / state["restart"])
+    learning = arrays["trace"][:, 0] <= state["produce_start"]  # the trace a workflow run has when learning ends
     state.update(period="learn", ln_f=0.0, frames=0, chunks=[], produce_start=None, cut_short=False,
                  identity=run._identity())
-    learning = arrays["trace"][:, 0] <= json.loads(str(arrays["state"]))["produce_start"]  # as a workflow run has
     arrays.update(state=json.dumps(state), tilt=np.zeros_like(arrays["coeffs"]), trace=arrays["trace"][learning])
     np.savez(dest / "state.npz", **arrays)
 
 
 def one_production(args):
     run_folder, share, config_path, workdir, npt = args
-    from nnpdistill.potential import Potential
     from nnpdistill.sample.momt import MOMTRun
 
     config = config_with_defaults(config_path)
@@ -66,23 +60,14 @@ def one_production(args):
     name = prefix[:-len(learned.order_parameter) - 1]
     settings = replace(learned, t0_share=share)
     system = config["systems"][name]
-    spec = config["potentials"][system["potential"]]
-    potential = Potential(REPO / spec["path"], spec["pair_style"], spec["sha256"])
+    potential = system_potential(config, name)
     work = Path(workdir) / f"{Path(run_folder).name}_t{share:g}"
     run = MOMTRun(system["element"], system["fcc_cells"], potential, settings, seed=int(seed), workdir=work / "momt")
     if not (work / "momt" / "state.npz").exists():
         prepare(source, work / "momt", run)
-    handler = logging.FileHandler(work / "run.log")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
-    root = logging.getLogger()
-    root.setLevel(logging.INFO)
-    root.addHandler(handler)
     start = time.perf_counter()
-    try:
+    with run_log(work / "run.log"):
         data = run.run(min_phase_changes=0, retries=0)
-    finally:
-        root.removeHandler(handler)
-        handler.close()
     row = summary(name, int(seed), config, settings, data, np.array(run.trace), run.state["learn_start"],
                   run.state["produce_start"], time.perf_counter() - start, npt, potential)
     return {"run": Path(run_folder).name, "t0_share": share, **row}

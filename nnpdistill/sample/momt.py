@@ -167,6 +167,14 @@ class MOMTSettings:
         )
 
 
+def settings_from_identity(settings):
+    """The MOMTSettings of a checkpoint's identity["settings"] (MOMTRun._identity's asdict, read back)."""
+    settings = dict(settings)
+    settings.update(window=Window(**settings["window"]), learning=LearningSchedule(**settings["learning"]),
+                    kernel_bins=tuple(settings["kernel_bins"]))
+    return MOMTSettings(**settings)
+
+
 def read_frame_chunks(folder, firsts=None):
     """The production frames a run's work folder holds, as {name: array} concatenated in order: the chunks
     frames.<first>.npz named by firsts (a state's "chunks"), or every one there, by first frame. None if none."""
