@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CORES ?= all
 CONFIG ?= config/config.yaml
+TEST_WORKERS ?= 2  # pytest-xdist workers of make test; a test file runs on one
 
 .PHONY: run test test-fast lint bench benchmark clean-venv
 
@@ -26,10 +27,10 @@ benchmark: $(VENV)/.installed
 	$(BIN)/snakemake --cores $(CORES) --configfile $(CONFIG) report
 
 test: $(VENV)/.installed
-	$(BIN)/python -m pytest -ra --durations=20
+	$(BIN)/python -m pytest -ra --durations=20 -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 test-fast: $(VENV)/.installed
-	$(BIN)/python -m pytest -ra -m 'not slow'
+	$(BIN)/python -m pytest -ra -m 'not slow' -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 lint: $(VENV)/.installed
 	$(BIN)/snakemake --lint
