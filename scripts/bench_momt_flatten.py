@@ -6,10 +6,17 @@ exist, without new MD: the first --fraction of each production plays the pass, a
 three ways, each scaled to the whole production's length: as it is, under the corrected bias (importance weights,
 reweight.effective_frames_under_correction), and the ceiling of a production flat over the bins it visited.
 
+With --shares, the rest is also reweighted as if the production had been tilted toward T0
+(momt.production.t0_share; wang_landau.tilt_drop) by those shares, with T0's weight per bin read two ways: from
+the first part's frames reweighted to T0 (a two-part production: flat, then tilted by what the first part found),
+and, with --npt, from plain NPT runs at T0 (each run's frames one state, crystal or liquid, the runs given equal
+shares; --cells and --order say how to compute their O).
+
 A production is a results/<system> folder (momt.h5, momt_bias.npz) or a run folder of bench_momt_phases.py
 (<run>/momt with frames.*.npz and state.npz).
 Usage: python scripts/bench_momt_flatten.py RUN [RUN ...] [--fraction 0.5] [--smooth 2] [--cap 2]
-                                         [--min-count 20] [--out flatten.csv]
+                                         [--min-count 20] [--shares 0.05 0.1 0.2] [--npt FCC.h5 LIQUID.h5 ...]
+                                         [--cells 3] [--order eq2] [--out flatten.csv]
 """
 
 import argparse
@@ -42,7 +49,47 @@ def production(path):
     return frames["H"], frames["O"], frames["bias"], state["visits"], settings.window, settings.temperature_K
 
 
-def estimate(path, fraction, smooth_bins, cap_kT, min_count):
+def npt_weights(files, window, n_cells, kind):
+    """T0's weight per (H, O) bin from plain NPT runs at T0, each run's frames one state with an equal share,
+    smoothed over a bin."""
+    from scipy.ndimage import gaussian_filter
+
+    from nnpdistill import dataset
+    from nnpdistill.sample.order import order_parameter
+
+    total = np.zeros((window.n_h, window.n_o))
+    for path in files:
+        run = dataset.read(path)
+        O, _ = order_parameter(run.positions, run.cells, n_cells, gradient=False, kind=kind)
+        counts = np.bincount(window.labels(run.extras["H"], O), minlength=total.size).reshape(total.shape)
+        total += counts / counts.sum()
+    return gaussian_filter(total, 1.0)
+
+
+def tilt_estimates(H, O, bias, window, T0, labels, first, reachable, shares, npt_pi):
+    """{column: effective frames at T0 of the rest, scaled to the whole production} had the rest been tilted by
+    each share toward T0's weight as the first part's frames give it (pass) and as the NPT runs give it (npt)."""
+    from scipy.ndimage import gaussian_filter
+
+    from nnpdistill.sample.reweight import effective_frames_under_correction, log_weights
+    from nnpdistill.sample.wang_landau import tilt_drop
+    from nnpdistill.units import K_B_EV
+
+    logw = log_weights(H[:first], bias[:first], T0, T0)
+    found = np.bincount(labels[:first], weights=np.exp(logw - logw.max()), minlength=window.n_h * window.n_o)
+    weights = {"pass": gaussian_filter(found.reshape(window.n_h, window.n_o), 1.0)}
+    if npt_pi is not None:
+        weights["npt"] = npt_pi
+    scale, out = len(H) / (len(H) - first), {}
+    for name, pi in weights.items():
+        for share in shares:
+            drop = tilt_drop(np.where(reachable, pi, 0.0), share, reachable.sum(), K_B_EV * T0)
+            out[f"tilt_{name}_{share:g}_scaled"] = scale * effective_frames_under_correction(
+                H[first:], bias[first:], drop.ravel()[labels[first:]], T0, T0)
+    return out
+
+
+def estimate(path, fraction, smooth_bins, cap_kT, min_count, shares=(), npt=None, n_cells=3, kind="eq2"):
     from nnpdistill.sample.reweight import (effective_frames_if_flat, effective_frames_under_correction,
                                             flattening_correction, thermo_table)
 
@@ -61,6 +108,8 @@ def estimate(path, fraction, smooth_bins, cap_kT, min_count):
         "effective_at_T0_corrected_scaled": scale * effective_frames_under_correction(H[rest], bias[rest], correction,
                                                                                       T0, T0),
         "flat_ceiling": effective_frames_if_flat(H, bias, labels, [T0], T0)[0],
+        **(tilt_estimates(H, O, bias, window, T0, labels, first, visits >= min_count, shares,
+                          npt_weights(npt, window, n_cells, kind) if npt else None) if shares else {}),
     }
 
 
@@ -71,9 +120,13 @@ def main():
     parser.add_argument("--smooth", type=float, nargs="+", default=[2.0])
     parser.add_argument("--cap", type=float, nargs="+", default=[2.0])
     parser.add_argument("--min-count", type=int, default=20, help="learning visits that make a bin reachable")
+    parser.add_argument("--shares", type=float, nargs="*", default=[], help="tilts toward T0 to estimate")
+    parser.add_argument("--npt", nargs="+", metavar="H5", help="plain NPT runs at T0, each one state (equal shares)")
+    parser.add_argument("--cells", type=int, default=3, help="FCC cells along an edge (for the NPT runs' O)")
+    parser.add_argument("--order", default="eq2", help="the order parameter of the productions")
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
-    rows = [estimate(run, args.fraction, smooth, cap, args.min_count)
+    rows = [estimate(run, args.fraction, smooth, cap, args.min_count, args.shares, args.npt, args.cells, args.order)
             for run in args.runs for smooth in args.smooth for cap in args.cap]
     table = pd.DataFrame(rows)
     pd.set_option("display.width", 200)

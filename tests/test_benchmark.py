@@ -27,16 +27,22 @@ def bench_run(test_run, tmp_path_factory):
     return folder
 
 
-@pytest.mark.slow
-def test_learning_curve_sets_follow_their_method_and_avoid_the_held_out_block(bench_run):
+def learning_curve_sets(bench_run):
+    """The MOMT pool, its held-out block and {learning-curve set: its frames' indices in the pool}."""
     momt = dataset.read(bench_run / "results/ni32/momt.h5")
     held = holdout(len(momt), 0.1)
-    sets = {}
-    for path in sorted((bench_run / "results/train").glob("ni32_lc_*/data.h5")):
-        data = dataset.read(path)
-        sets[path.parent.name] = data.extras["source_index"]
-        assert not np.intersect1d(data.extras["source_index"], held).size
-        np.testing.assert_array_equal(data.positions, momt.positions[data.extras["source_index"]])
+    sets = {path.parent.name: dataset.read(path).extras["source_index"]
+            for path in sorted((bench_run / "results/train").glob("ni32_lc_*/data.h5"))}
+    return momt, held, sets
+
+
+@pytest.mark.slow
+def test_learning_curve_sets_follow_their_method_and_avoid_the_held_out_block(bench_run):
+    momt, held, sets = learning_curve_sets(bench_run)
+    for name, index in sets.items():
+        assert not np.intersect1d(index, held).size, name
+        data = dataset.read(bench_run / "results/train" / name / "data.h5")
+        np.testing.assert_array_equal(data.positions, momt.positions[index])
     distilled = dataset.read(bench_run / "results/ni32/active/distilled.h5")
     assert len(sets["ni32_lc_random_8_d0"]) == len(sets["ni32_lc_fps_8_d0"]) == 8
     assert not np.array_equal(sets["ni32_lc_random_8_d0"], sets["ni32_lc_random_8_d1"])
@@ -44,6 +50,12 @@ def test_learning_curve_sets_follow_their_method_and_avoid_the_held_out_block(be
     assert len(sets["ni32_lc_random_distilled_d1"]) == len(distilled)
     np.testing.assert_array_equal(sets["ni32_lc_active_distilled_d0"], np.sort(distilled.extras["source_index"]))
     assert len(sets["ni32_lc_full_pool_d0"]) == len(momt) - len(held)
+
+
+# Three tests on one module fixture: pytest-xdist queues no other file behind the benchmark while it runs.
+@pytest.mark.slow
+def test_benchmark_chains_follow_their_mode_and_settings(bench_run):
+    momt, held, sets = learning_curve_sets(bench_run)
     # sequential mode: the first of 3 chunks of the pool, then each later chunk's uncertain frames
     chain = [dataset.read(bench_run / f"results/train/ni32_alseq{r}/data.h5") for r in range(3)]
     first_chunk = np.arange(-(-(len(momt) - len(held)) // 3))

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from nnpdistill.units import K_B_EV
-from nnpdistill.sample.wang_landau import WangLandauBias, Window
+from nnpdistill.sample.wang_landau import WangLandauBias, Window, tilt_drop
 
 WINDOW = Window(-165.0, -125.0, 60, -5.0, 40.0, 110)
 
@@ -87,6 +87,16 @@ def test_window_labels_are_the_bins_inside_and_the_nearest_edge_bin_outside():
     O = np.array([0.5, 2.5, 1.5, -1.0, 9.0])
     inside = [window.bin(h, o) for h, o in zip(H[:3], O[:3])]
     assert window.labels(H, O).tolist() == [i * 3 + j for i, j in inside] + [0, 3 * 3 + 2]
+
+
+def test_tilt_drop_turns_a_flat_run_into_a_share_of_t0_weights_and_the_rest_flat():
+    kT = K_B_EV * 2000.0
+    weights = np.random.default_rng(3).random((6, 8)) ** 4  # uneven, unnormalised
+    for share in (0.1, 0.5):
+        drop = tilt_drop(weights, share, weights.size, kT)
+        assert (drop <= 0).all()
+        tilted = np.exp(-drop / kT) / np.exp(-drop / kT).sum()  # a flat run's frames under the lowered bias
+        np.testing.assert_allclose(tilted, (1 - share) / weights.size + share * weights / weights.sum())
 
 
 def test_tilting_toward_t0_sends_a_share_to_its_canonical_bins_and_keeps_the_band():

@@ -48,6 +48,14 @@ def _kernel_at(nodes, span, values):
     return np.where(inside, values[np.clip(nodes - span.start, 0, len(values) - 1)], 0.0)
 
 
+def tilt_drop(weights, share, spread_bins, kT):
+    """The change of a flat run's bias (eV, <= 0, per bin) that sends about `share` of its frames to the bins
+    `weights` name, in proportion to them: kT ln(1 + share / (1 - share) x pi_b x spread_bins), negated, with pi the
+    weights normalised and spread_bins the bins the flat run spreads over (WangLandauBias.tilt_toward)."""
+    weights = np.asarray(weights, dtype=float)
+    return -kT * np.log1p(share / (1.0 - share) * weights / weights.sum() * spread_bins)
+
+
 @dataclass(frozen=True)
 class Window:
     """The (H, O) window of Table S1: H in eV, O dimensionless, with n_h x n_o bins."""
@@ -256,8 +264,7 @@ class WangLandauBias:
         before = self.coeffs.copy()
         if share == 0.0 or not weights.sum() > 0:
             return np.zeros_like(before)
-        pi = weights / weights.sum()
-        drop = -self.kT * np.log1p(share / (1.0 - share) * pi * spread_bins)
+        drop = tilt_drop(weights, share, spread_bins, self.kT)
         values = self.bin_values()
         for _ in range(iterations):  # the B-spline smooths what the nodes get: hand them the rest again
             edged = np.pad(drop - (self.bin_values() - values), 1, mode="edge")
