@@ -142,6 +142,11 @@ def problems(config, base_dir="."):
     for name, system in config["systems"].items():
         if system["potential"] not in config["potentials"]:
             errors.append(f"systems.{name}.potential: '{system['potential']}' is not a key of potentials")
+    if "twin" in config["npt"]["phases"]:
+        for name in config["npt"]["systems"]:
+            if name in config["systems"] and config["systems"][name]["fcc_cells"] % 3:
+                errors.append(f"npt.phases: twin needs fcc_cells a multiple of 3; systems.{name}.fcc_cells is "
+                              f"{config['systems'][name]['fcc_cells']} (npt.systems)")
     for stage in ("npt", "momt"):
         for name in config[stage]["systems"]:
             if name not in config["systems"]:

@@ -3,11 +3,12 @@ T0, and what does it cost in crystal <-> liquid changes?
 
 Takes finished runs of bench_momt_phases.py (<run>/momt with state.npz and its restart file), and for each share
 given runs a new production from the run's learned bias and last configuration: the same bias tilted by
-WangLandauBias.tilt_toward (T0's weight read from the learning's last quarter), nothing learned again. So each row
+WangLandauBias.tilt_toward (T0's weight read from the learning's last quarter, or with --weights-from-npt from
+plain NPT runs at T0), nothing learned again. So each row
 pairs with the run's own production (share 0), from the same bias. Rows as bench_momt_phases.py's (changes,
 effective frames at T0, melting estimate, NPT check, quenched crystals). Each production keeps its folder in
 <workdir>/<run>_t<share>/ and resumes from it.
-Usage: python scripts/bench_momt_tilt.py RUN [RUN ...] [--shares 0.1] [--config config/config.yaml]
+Usage: python scripts/bench_momt_tilt.py RUN [RUN ...] [--shares 0.1] [--weights-from-npt H5 ...] [--config FILE]
                                         [--npt results] [--jobs 2] [--workdir results/benchmarks/momt_tilt]
                                         [--out results/benchmarks/momt_tilt.csv]
 """
@@ -48,8 +49,26 @@ def prepare(source, dest, run):
     np.savez(dest / "state.npz", **arrays)
 
 
+def npt_tilted_run(weights):
+    """A MOMTRun whose production tilt takes T0's weight per bin from `weights` (plain NPT runs at T0,
+    bench_momt_flatten.npt_weights) rather than from the learning's last quarter, over every bin the learning
+    visited at all (the intact crystal at T0 can sit in bins visited fewer than min_count times)."""
+    from nnpdistill.sample.momt import MOMTRun, log
+
+    class NPTTiltedRun(MOMTRun):
+        def _tilt(self):
+            if not self.s.t0_share:
+                return
+            visited = self.visits > 0
+            self.tilt = self.bias.tilt_toward(np.where(visited, weights, 0.0), self.s.t0_share, int(visited.sum()))
+            log.info("production bias tilted toward T0 (share %g) by plain NPT runs' weights over %d visited bins; "
+                     "the bias drops by up to %.2f eV", self.s.t0_share, visited.sum(), -self.tilt.min())
+
+    return NPTTiltedRun
+
+
 def one_production(args):
-    run_folder, share, config_path, workdir, npt = args
+    run_folder, share, config_path, workdir, npt, weight_runs = args
     from nnpdistill.sample.momt import MOMTRun
 
     config = config_with_defaults(config_path)
@@ -61,7 +80,12 @@ def one_production(args):
     settings = replace(learned, t0_share=share)
     system = config["systems"][name]
     potential = system_potential(config, name)
-    work = Path(workdir) / f"{Path(run_folder).name}_t{share:g}"
+    work = Path(workdir) / f"{Path(run_folder).name}_t{share:g}{'_npt' if weight_runs else ''}"
+    if weight_runs:
+        from bench_momt_flatten import npt_weights
+
+        MOMTRun = npt_tilted_run(npt_weights(weight_runs, learned.window, system["fcc_cells"],
+                                             learned.order_parameter))
     run = MOMTRun(system["element"], system["fcc_cells"], potential, settings, seed=int(seed), workdir=work / "momt")
     if not (work / "momt" / "state.npz").exists():
         prepare(source, work / "momt", run)
@@ -70,7 +94,8 @@ def one_production(args):
         data = run.run(min_phase_changes=0, retries=0)
     row = summary(name, int(seed), config, settings, data, np.array(run.trace), run.state["learn_start"],
                   run.state["produce_start"], time.perf_counter() - start, npt, potential)
-    return {"run": Path(run_folder).name, "t0_share": share, **row}
+    return {"run": Path(run_folder).name, "t0_share": share, "t0_weights": "npt" if weight_runs else "learning",
+            **row}
 
 
 def main():
@@ -80,11 +105,13 @@ def main():
     parser.add_argument("--config", default=str(REPO / "config" / "config.yaml"))
     parser.add_argument("--npt", metavar="RESULTS", default=None,
                         help="a results folder with <system>/npt_fcc.h5 and npt_liquid.h5 at T0")
+    parser.add_argument("--weights-from-npt", nargs="+", metavar="H5", default=None,
+                        help="T0's weights from these plain NPT runs at T0 (each one state, equal shares)")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--out", default=str(REPO / "results" / "benchmarks" / "momt_tilt.csv"))
     parser.add_argument("--workdir", default=str(REPO / "results" / "benchmarks" / "momt_tilt"))
     args = parser.parse_args()
-    jobs = [(run, share, args.config, args.workdir, args.npt) for run in args.runs for share in args.shares]
+    jobs = [(run, share, args.config, args.workdir, args.npt, args.weights_from_npt) for run in args.runs for share in args.shares]
     with ProcessPoolExecutor(args.jobs) as pool:
         write_table(list(pool.map(one_production, jobs)), args.out)
 

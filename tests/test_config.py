@@ -134,7 +134,13 @@ def test_bad_setting_fails_before_any_job(tmp_path, edit, message):
     assert not (tmp_path / "results").exists()
 
 
+def twin_start_of_a_box_it_does_not_fit(config):
+    config["npt"]["phases"] = ["fcc", "twin", "liquid"]  # the test config's NPT system is ni32, 2 x 2 x 2
+
+
 @pytest.mark.parametrize("edit, message", [
+    (twin_start_of_a_box_it_does_not_fit, r"npt.phases: twin needs fcc_cells a multiple of 3; systems.ni32.fcc_cells "
+                                          r"is 2"),
     (training_set_of_unsampled_phase, r"train.sets.ni32_liquid.source: npt_liquid of 'ni32' is not sampled"),
     (table_of_unknown_set, r"tables.s4_sets: 'ni32_gas' is neither a key of train.sets nor a set the workflow derives"),
     (evaluation_of_unknown_set, r"evaluate.models.full.set: 'ni32_gas' is neither a key of train.sets nor a set"),

@@ -98,3 +98,18 @@ def test_liquid_start_that_does_not_melt_is_refused(potential):
                                melt_steps=10, cool_steps=0)
     with pytest.raises(npt.MeltError, match="npt.melt_steps = 10 steps at npt.melt_temperature_K = 3500.0 K"):
         npt.sample("Ni", 2, "liquid", potential, settings, seed=1)
+
+
+def test_twin_start_samples_a_crystal_that_eq2_reads_as_a_quarter_and_the_summary_keeps_crystalline(potential):
+    from nnpdistill.sample import npt
+
+    settings = npt.NPTSettings(temperature_K=1000.0, pressure_bar=1.0, timestep_fs=1.0, relax_steps=200, n_frames=5,
+                               sample_every=20, tdamp_fs=100.0, pdamp_fs=1000.0, melt_temperature_K=3500.0,
+                               melt_steps=0, cool_steps=0)
+    data = npt.sample("Ni", 3, "twin", potential, settings, seed=1)
+    assert data.attrs["start_phase"] == "twin" and len(data) == 5
+    assert (data.extras["O"] < 0.35 * 108).all()  # eq. 2 sees one {111} vector of four
+    summary = npt.phase_summary(data, 0.5)
+    assert summary["crystal_frame_fraction"] == 1.0 and not summary["changed_phase"]
+    with pytest.raises(ValueError, match="multiple of 3"):
+        npt.sample("Ni", 2, "twin", potential, settings, seed=1)

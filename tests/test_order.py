@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from nnpdistill.sample.order import order_parameter, order_parameter_box
-from nnpdistill.sample.structures import crystal
+from nnpdistill.sample.structures import crystal, fcc_twin_box
 
 
 @pytest.mark.parametrize("n", [1, 2, 3])
@@ -102,16 +102,20 @@ def test_crystallinity_sees_order_that_o_misses():
 
 
 def twin_orientation(n=3, a=3.52):
-    """A perfect FCC crystal rotated 180 degrees about [111] (its Sigma-3 twin orientation), which fits an
-    n x n x n cubic box for n = 3: R maps the box vector 3a x to a(-1, 2, 2), a lattice vector."""
-    basis = np.array([[0, 0, 0], [0, 0.5, 0.5], [0.5, 0, 0.5], [0.5, 0.5, 0]])
-    span = np.arange(-3 * n, 3 * n + 1)
-    cells = np.array(np.meshgrid(span, span, span, indexing="ij")).reshape(3, -1).T
-    points = (cells[:, None, :] + basis[None]).reshape(-1, 3) * a
-    rotation = (2.0 / 3.0) * np.ones((3, 3)) - np.eye(3)
-    rotated = points @ rotation.T + 0.013 * a  # off the box faces, so each site is counted once
-    edge = n * a
-    return rotated[np.all((rotated >= 0) & (rotated < edge), axis=1)], np.eye(3) * edge
+    """A perfect FCC crystal in its Sigma-3 twin orientation, filling an n x n x n cubic box: (positions, cell)."""
+    atoms = fcc_twin_box("Ni", n, a)
+    return atoms.positions, np.array(atoms.cell)
+
+
+def test_twin_box_is_a_perfect_periodic_fcc_crystal_and_only_where_it_fits():
+    from ase.neighborlist import neighbor_list
+
+    atoms = fcc_twin_box("Ni", 3, 3.52)
+    first, distance = neighbor_list("id", atoms, 3.0)
+    assert len(atoms) == 108 and np.allclose(distance, 3.52 / np.sqrt(2))
+    assert (np.bincount(first, minlength=108) == 12).all()  # 12 nearest neighbours across every face
+    with pytest.raises(ValueError, match="multiple of 3"):
+        fcc_twin_box("Ni", 2)
 
 
 def test_shell_gives_number_of_atoms_for_the_start_and_its_twin_where_eq2_sees_a_quarter():

@@ -14,9 +14,9 @@ from tqdm import tqdm
 
 from ..dataset import Dataset
 from .lammps_driver import Simulation
-from .order import crystalline, order_parameter
+from .order import crystalline, crystallinity, order_parameter
 from ..seeds import derive_seed
-from .structures import crystal
+from .structures import crystal, fcc_twin_box
 from ..units import BAR_TO_EV_PER_A3
 
 
@@ -47,6 +47,9 @@ class MeltError(RuntimeError):
     """The liquid start was still crystalline after melting."""
 
 
+PHASES = ("fcc", "twin", "liquid")
+
+
 def potential_enthalpy(energy_eV, volume_A3, pressure_bar):
     """H = U + P0*V in eV."""
     return np.asarray(energy_eV) + pressure_bar * BAR_TO_EV_PER_A3 * np.asarray(volume_A3)
@@ -55,13 +58,15 @@ def potential_enthalpy(energy_eV, volume_A3, pressure_bar):
 def sample(element, n_cells, phase, potential, settings, seed, log_file=None, progress=None):
     """Run one NPT sampling of an n_cells^3 FCC supercell of element; returns a Dataset.
 
-    phase: 'fcc' (crystal start) or 'liquid' (melted first, then brought to T0).
+    phase: 'fcc' (crystal start), 'twin' (the same crystal in the box's Sigma-3 twin orientation, a state a MOMT
+    run regrows in; n_cells a multiple of 3) or 'liquid' (melted first, then brought to T0).
     progress: a file-like object for the tqdm bar, or None for none.
     """
-    if phase not in ("fcc", "liquid"):
-        raise ValueError(f"unknown start phase '{phase}' (expected fcc or liquid)")
+    if phase not in PHASES:
+        raise ValueError(f"unknown start phase '{phase}' (expected one of {', '.join(PHASES)})")
     s = settings
-    with Simulation(crystal(element, "fcc", n_cells), potential, log_file=log_file) as sim:
+    start = fcc_twin_box(element, n_cells) if phase == "twin" else crystal(element, "fcc", n_cells)
+    with Simulation(start, potential, log_file=log_file) as sim:
         sim.set_timestep(s.timestep_fs)
         if phase == "liquid":
             sim.set_velocities(s.melt_temperature_K, derive_seed(seed, element, n_cells, phase))
@@ -109,10 +114,15 @@ def sample(element, n_cells, phase, potential, settings, seed, log_file=None, pr
 
 
 def phase_summary(data, crystal_order_fraction):
-    """Per-run statistics and whether any frame left its start phase (crystal: O > fraction * atoms)."""
+    """Per-run statistics and whether any frame left its start phase (crystal: O > fraction * atoms; for the twin
+    start, whose eq. 2 O is about a quarter of the atoms, the orientation-free crystallinity over that fraction)."""
     O, H = data.extras["O"], data.extras["H"]
-    crystal = crystalline(O, data.n_atoms, crystal_order_fraction)
-    start_is_crystal = data.attrs["start_phase"] == "fcc"
+    start_is_crystal = data.attrs["start_phase"] in ("fcc", "twin")
+    if data.attrs["start_phase"] == "twin":
+        order = crystallinity(data.positions, data.cells, int(data.attrs["n_cells"]))
+    else:
+        order = O
+    crystal = crystalline(order, data.n_atoms, crystal_order_fraction)
     return {
         "frames": len(data),
         "energy_mean_eV": float(data.energy.mean()),

@@ -7,7 +7,7 @@ rule npt:
     output:
         "results/{system}/npt_{phase}.h5",
     wildcard_constraints:
-        phase="fcc|liquid",
+        phase="fcc|twin|liquid",
     params:
         system=system,
         npt=settings_without("npt", "systems", "phases"),
