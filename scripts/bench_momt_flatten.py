@@ -4,7 +4,8 @@ The pass would run the frozen bias for a while, raise the bias by kT0 ln(n / mea
 histogram (reweight.flattening_correction) and then produce. This script estimates its effect on productions that
 exist, without new MD: the first --fraction of each production plays the pass, and the rest is reweighted to T0
 three ways, each scaled to the whole production's length: as it is, under the corrected bias (importance weights,
-reweight.effective_frames_under_correction), and the ceiling of a production flat over the bins it visited.
+reweight.effective_frames_under_correction), and the ceiling of a production flat over the bins it visited. It
+also says where the whole production's weight at T0 sits (the bins holding 90 % of it and their frames).
 
 With --shares, the rest is also reweighted as if the production had been tilted toward T0
 (momt.production.t0_share; wang_landau.tilt_drop) by those shares, with T0's weight per bin read two ways: from
@@ -89,6 +90,24 @@ def tilt_estimates(H, O, bias, window, T0, labels, first, reachable, shares, npt
     return out
 
 
+def t0_weight_bins(H, bias, labels, visits, T0, min_count):
+    """Where the whole production's weight at T0 sits: the fewest bins holding 90 % of it, the frames in them, the
+    effective frames had the weights been even within each bin, and the share in bins the learning visited fewer
+    than min_count times."""
+    from nnpdistill.sample.reweight import log_weights
+
+    logw = log_weights(H, bias, T0, T0)
+    w = np.exp(logw - logw.max())
+    total = np.bincount(labels, weights=w, minlength=visits.size)
+    frames = np.bincount(labels, minlength=visits.size)
+    order = np.argsort(total)[::-1]
+    top = order[:np.searchsorted(np.cumsum(total[order]), 0.9 * total.sum()) + 1]
+    held = frames > 0
+    return {"T0_bins_90pct": len(top), "T0_bins_90pct_frames": int(frames[top].sum()),
+            "effective_at_T0_even_within_bins": total.sum() ** 2 / np.sum(total[held] ** 2 / frames[held]),
+            "T0_weight_in_bins_under_min_count": total[visits.ravel() < min_count].sum() / total.sum()}
+
+
 def estimate(path, fraction, smooth_bins, cap_kT, min_count, shares=(), npt=None, n_cells=3, kind="eq2"):
     from nnpdistill.sample.reweight import (effective_frames_if_flat, effective_frames_under_correction,
                                             flattening_correction, thermo_table)
@@ -108,6 +127,7 @@ def estimate(path, fraction, smooth_bins, cap_kT, min_count, shares=(), npt=None
         "effective_at_T0_corrected_scaled": scale * effective_frames_under_correction(H[rest], bias[rest], correction,
                                                                                       T0, T0),
         "flat_ceiling": effective_frames_if_flat(H, bias, labels, [T0], T0)[0],
+        **t0_weight_bins(H, bias, labels, visits, T0, min_count),
         **(tilt_estimates(H, O, bias, window, T0, labels, first, visits >= min_count, shares,
                           npt_weights(npt, window, n_cells, kind) if npt else None) if shares else {}),
     }
