@@ -61,13 +61,15 @@ def npt_weights(files, window, n_cells, kind):
     total = np.zeros((window.n_h, window.n_o))
     for path in files:
         run = dataset.read(path)
-        O, _ = order_parameter(run.positions, run.cells, n_cells, gradient=False, kind=kind)
+        # npt.sample stores eq. 2's O; any other kind is computed from the frames
+        O = run.extras["O"] if kind == "eq2" else order_parameter(run.positions, run.cells, n_cells, gradient=False,
+                                                                  kind=kind)[0]
         counts = np.bincount(window.labels(run.extras["H"], O), minlength=total.size).reshape(total.shape)
         total += counts / counts.sum()
     return gaussian_filter(total, 1.0)
 
 
-def tilt_estimates(H, O, bias, window, T0, labels, first, reachable, shares, npt_pi):
+def tilt_estimates(H, bias, window, T0, labels, first, reachable, shares, npt_pi):
     """{column: effective frames at T0 of the rest, scaled to the whole production} had the rest been tilted by
     each share toward T0's weight as the first part's frames give it (pass) and as the NPT runs give it (npt)."""
     from scipy.ndimage import gaussian_filter
@@ -128,7 +130,7 @@ def estimate(path, fraction, smooth_bins, cap_kT, min_count, shares=(), npt=None
                                                                                       T0, T0),
         "flat_ceiling": effective_frames_if_flat(H, bias, labels, [T0], T0)[0],
         **t0_weight_bins(H, bias, labels, visits, T0, min_count),
-        **(tilt_estimates(H, O, bias, window, T0, labels, first, visits >= min_count, shares,
+        **(tilt_estimates(H, bias, window, T0, labels, first, visits >= min_count, shares,
                           npt_weights(npt, window, n_cells, kind) if npt else None) if shares else {}),
     }
 

@@ -111,7 +111,8 @@ def main():
     parser.add_argument("--out", default=str(REPO / "results" / "benchmarks" / "momt_tilt.csv"))
     parser.add_argument("--workdir", default=str(REPO / "results" / "benchmarks" / "momt_tilt"))
     args = parser.parse_args()
-    jobs = [(run, share, args.config, args.workdir, args.npt, args.weights_from_npt) for run in args.runs for share in args.shares]
+    jobs = [(run, share, args.config, args.workdir, args.npt, args.weights_from_npt)
+            for run in args.runs for share in args.shares]
     with ProcessPoolExecutor(args.jobs) as pool:
         write_table(list(pool.map(one_production, jobs)), args.out)
 
