@@ -129,9 +129,11 @@ def momt_thermo(table, path, system, melting_K=None):
 
 
 def melting_sizes(table, path):
-    """MOMT melting estimates against cell size (x = 1/N) per element, with the coexistence value as a band.
+    """MOMT melting estimates against cell size (x = 1/N) per element, with the coexistence value as a band and
+    the published value for the potential, where the config names one, as a dashed line.
 
-    table: melting.csv rows (element, atoms, momt_melting_K, momt_low_K, momt_high_K, coexistence_K, ...)."""
+    table: melting.csv rows (element, atoms, momt_melting_K, momt_low_K, momt_high_K, coexistence_K, ...,
+    optionally published_K and published_source)."""
     elements = list(dict.fromkeys(table["element"]))
     fig, axes = plt.subplots(1, max(len(elements), 1), figsize=(5 * max(len(elements), 1), 3.8), squeeze=False)
     for ax, element in zip(axes[0], elements):
@@ -140,6 +142,10 @@ def melting_sizes(table, path):
         ax.axhspan(ref["coexistence_low_K"], ref["coexistence_high_K"], color="0.8", lw=0,
                    label=f"coexistence, {int(ref['coexistence_atoms'])} atoms")
         ax.axhline(ref["coexistence_K"], color="0.4", lw=0.8)
+        published, source = float(ref.get("published_K", np.nan)), ref.get("published_source")
+        if np.isfinite(published):
+            ax.axhline(published, color="tab:red", lw=1.0, ls="--",
+                       label=f"published: {source}" if isinstance(source, str) and source else "published")
         x = 1.0 / rows["atoms"]
         low = (rows["momt_melting_K"] - rows["momt_low_K"]).clip(lower=0)
         high = (rows["momt_high_K"] - rows["momt_melting_K"]).clip(lower=0)

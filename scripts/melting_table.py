@@ -32,6 +32,9 @@ for (name, system), path in zip(snakemake.params.systems.items(), snakemake.inpu
                  "basin_offset_kT": basin_offset_kT(heat, thermo.melting_estimate_K, ref["melting_K"]),
                  "phases_check": thermo.get("phases_check"),  # momt_thermo's NPT check; none: unchecked
                  "phases_consistent": thermo.get("phases_consistent")})
+    published_K, source = snakemake.params.published.get(system["element"], (float("nan"), ""))
+    rows[-1].update(published_K=published_K, published_source=source,
+                    coexistence_minus_published_K=ref["melting_K"] - published_K)
 table = pd.DataFrame(rows)
 tables.write_csv(table, snakemake.output.table)
 figures.melting_sizes(table, snakemake.output.png)

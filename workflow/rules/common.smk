@@ -402,11 +402,22 @@ def melting_systems():
     return [s for s in config["momt"]["systems"] if config["systems"][s]["element"] in config["melting"]["elements"]]
 
 
+# Keys of the melting section that say what a coexistence run is compared with, not how it runs: kept out of its
+# params, so that adding a system to compare or a published value does not rerun half an hour of NPH.
+MELTING_COMPARISON_KEYS = ("elements", "compare", "published_K", "published_source")
+
+
 def melting_spec(element):
     """The coexistence settings of an element: melting's common settings and the element's own."""
     spec = config["melting"]
-    common = {k: v for k, v in spec.items() if k != "elements"}
-    return {**common, **spec["elements"][element]}
+    merged = {**spec, **spec["elements"][element]}
+    return {k: v for k, v in merged.items() if k not in MELTING_COMPARISON_KEYS}
+
+
+def melting_published():
+    """{element: (published melting point in K, its source)} of the melting.elements that name one."""
+    return {element: (spec["published_K"], spec.get("published_source", ""))
+            for element, spec in config["melting"]["elements"].items() if "published_K" in spec}
 
 
 def npt_outputs():

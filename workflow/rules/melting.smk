@@ -37,6 +37,7 @@ rule melting_table:
         png="results/figures/melting.png",
     params:
         systems=lambda wc: {s: config["systems"][s] for s in melting_systems()},
+        published=melting_published(),
     log:
         "results/logs/melting/table.log",
     benchmark:
