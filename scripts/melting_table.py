@@ -22,6 +22,7 @@ for (name, system), path in zip(snakemake.params.systems.items(), snakemake.inpu
     ref = coexistence[system["element"]]
     heat = float(thermo.get("latent_heat_at_melting_eV", float("nan")))  # NaN in tables from before the column
     atoms = 4 * system["fcc_cells"] ** 3
+    published_K, source = snakemake.params.published.get(system["element"], (float("nan"), ""))
     rows.append({"system": name, "element": system["element"], "atoms": atoms,
                  "momt_melting_K": thermo.melting_estimate_K, "momt_low_K": thermo.get("melting_low_K"),
                  "momt_high_K": thermo.get("melting_high_K"),
@@ -31,10 +32,9 @@ for (name, system), path in zip(snakemake.params.systems.items(), snakemake.inpu
                  "latent_heat_eV_per_atom": heat / atoms,
                  "basin_offset_kT": basin_offset_kT(heat, thermo.melting_estimate_K, ref["melting_K"]),
                  "phases_check": thermo.get("phases_check"),  # momt_thermo's NPT check; none: unchecked
-                 "phases_consistent": thermo.get("phases_consistent")})
-    published_K, source = snakemake.params.published.get(system["element"], (float("nan"), ""))
-    rows[-1].update(published_K=published_K, published_source=source,
-                    coexistence_minus_published_K=ref["melting_K"] - published_K)
+                 "phases_consistent": thermo.get("phases_consistent"),
+                 "published_K": published_K, "published_source": source,
+                 "coexistence_minus_published_K": ref["melting_K"] - published_K})
 table = pd.DataFrame(rows)
 tables.write_csv(table, snakemake.output.table)
 figures.melting_sizes(table, snakemake.output.png)
